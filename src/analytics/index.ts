@@ -1,0 +1,2 @@
+export { type Dashboard, dashboard, chTime } from './dashboard.js';
+export { analyticsRoutes } from './routes.js';

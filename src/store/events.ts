@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Session } from 'chdb';
+import { eventsMigrations } from './migrations/events.js';
+
+/**
+ * The events store speaks the ClickHouse dialect, whether chDB runs it in-process or a
+ * ClickHouse server does. Parameters use ClickHouse's server-side binding ({name:Type}),
+ * so values never enter SQL text. Tables are always named through `table()`.
+ */
+export interface EventsStore {
+  readonly database: string;
+  readonly kind: 'chdb' | 'clickhouse';
+  table(name: string): string;
+  query<T = Record<string, unknown>>(query: string, params?: Record<string, unknown>): Promise<T[]>;
+  command(query: string, params?: Record<string, unknown>): Promise<void>;
+  /** Appends rows (objects with column names as keys) as JSONEachRow. */
+  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EventsStoreOptions {
+  /** http(s) URL of a ClickHouse server; when absent, chDB in `dir`. */
+  url?: string;
+  dir?: string;
+  database: string;
+}
+
+const SETTINGS = {
+  date_time_input_format: 'best_effort',
+  output_format_json_quote_64bit_integers: 0,
+  input_format_skip_unknown_fields: 1,
+} as const;
+
+export async function openEventsStore(opts: EventsStoreOptions): Promise<EventsStore> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.database)) throw new Error(`bad ClickHouse database name: ${opts.database}`);
+  const store = opts.url ? openServer(opts.url, opts.database) : openChdb(opts.dir ?? '', opts.database);
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${opts.database}`);
+  return store;
+}
+
+function openServer(url: string, database: string): EventsStore {
+  const client: ClickHouseClient = createClient({ url, clickhouse_settings: { ...SETTINGS } });
+  return {
+    database,
+    kind: 'clickhouse',
+    table: (name) => `${database}.${name}`,
+    async query<T>(query: string, params?: Record<string, unknown>) {
+      const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+      return (await rs.json()) as T[];
+    },
+    async command(query, params) {
+      await client.command({ query, query_params: params });
+    },
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      await client.insert({ table: `${database}.${table}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+    },
+    close: () => client.close(),
+  };
+}
+
+/** libchdb binds one data directory per process, so sessions are shared by path. */
+const chdbSessions = new Map<string, { session: Session; users: number }>();
+
+function openChdb(dir: string, database: string): EventsStore {
+  const key = dir ? path.resolve(dir) : ':temp:';
+  let entry = chdbSessions.get(key);
+  if (!entry) {
+    if (dir) fs.mkdirSync(dir, { recursive: true });
+    const session = new Session(dir || undefined, {
+      connectionArgs: ['--async_load_databases=0', '--async_load_system_database=0'],
+    });
+    entry = { session, users: 0 };
+    chdbSessions.set(key, entry);
+  }
+  entry.users++;
+  const { session } = entry;
+  const withSettings = (q: string) => `${q}\nSETTINGS ${settingsClause()}`;
+  let closed = false;
+  return {
+    database,
+    kind: 'chdb',
+    table: (name) => `${database}.${name}`,
+    async query<T>(query: string, params?: Record<string, unknown>) {
+      const r = params
+        ? await session.queryBindAsync(withSettings(query), params, { format: 'JSONEachRow' })
+        : await session.queryAsync(withSettings(query), { format: 'JSONEachRow' });
+      const text = r.text();
+      return text ? (text.trimEnd().split('\n').map((line) => JSON.parse(line)) as T[]) : [];
+    },
+    async command(query, params) {
+      if (params) await session.queryBindAsync(query, params, { format: 'Null' });
+      else await session.queryAsync(query, { format: 'Null' });
+    },
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      const payload = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
+      await session.insert({ table: `${database}.${table}`, values: payload, format: 'JSONEachRow', settings: { ...SETTINGS } });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const current = chdbSessions.get(key);
+      if (current && --current.users === 0) {
+        chdbSessions.delete(key);
+        current.session.close();
+      }
+    },
+  };
+}
+
+function settingsClause(): string {
+  return Object.entries(SETTINGS)
+    .map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`)
+    .join(', ');
+}
+
+/** Applies pending events-store migrations, recorded in the database's own schema_migrations table. */
+export async function migrateEventsStore(store: EventsStore): Promise<string[]> {
+  const log = store.table('schema_migrations');
+  await store.command(
+    `CREATE TABLE IF NOT EXISTS ${log} (name String, applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY name`,
+  );
+  const done = new Set((await store.query<{ name: string }>(`SELECT name FROM ${log}`)).map((r) => r.name));
+  const applied: string[] = [];
+  for (const [name, statements] of Object.entries(eventsMigrations)) {
+    if (done.has(name)) continue;
+    for (const statement of statements(store.database)) await store.command(statement);
+    await store.insert('schema_migrations', [{ name, applied_at: new Date().toISOString() }]);
+    applied.push(name);
+  }
+  return applied;
+}

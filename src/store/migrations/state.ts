@@ -1,0 +1,159 @@
+import type { Kysely, Migration } from 'kysely';
+import { execScript } from './script.js';
+
+/**
+ * State store migrations, in order. Never edit one that has shipped: add the next.
+ * Tables lead with workspace_id so they distribute on Citus by workspace.
+ */
+export const stateMigrations: Record<string, Migration> = {
+  '0001_foundation': {
+    async up(db: Kysely<any>) {
+      await execScript(db, `
+        CREATE TABLE system_settings (key text PRIMARY KEY, value text NOT NULL);
+
+        CREATE TABLE workspaces (
+          id uuid PRIMARY KEY,
+          slug text NOT NULL UNIQUE,
+          name text NOT NULL,
+          timezone text NOT NULL DEFAULT 'Asia/Shanghai',
+          settings jsonb NOT NULL DEFAULT '{}',
+          created_at timestamptz NOT NULL DEFAULT now()
+        );
+
+        CREATE TABLE operators (
+          id uuid PRIMARY KEY,
+          email text NOT NULL UNIQUE,
+          name text NOT NULL,
+          password_hash text NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          disabled_at timestamptz
+        );
+
+        CREATE TABLE memberships (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          operator_id uuid NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+          role text NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (workspace_id, operator_id)
+        );
+        CREATE INDEX memberships_operator ON memberships (operator_id);
+
+        CREATE TABLE sessions (
+          token_hash text PRIMARY KEY,
+          operator_id uuid NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          expires_at timestamptz NOT NULL,
+          ip text,
+          user_agent text
+        );
+        CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+        CREATE TABLE api_keys (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          id uuid NOT NULL,
+          name text NOT NULL,
+          role text NOT NULL,
+          prefix text NOT NULL,
+          key_hash text NOT NULL UNIQUE,
+          created_by uuid,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          last_used_at timestamptz,
+          revoked_at timestamptz,
+          PRIMARY KEY (workspace_id, id)
+        );
+
+        CREATE TABLE write_keys (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          id uuid NOT NULL,
+          name text NOT NULL,
+          prefix text NOT NULL,
+          key_hash text NOT NULL UNIQUE,
+          created_by uuid,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          revoked_at timestamptz,
+          PRIMARY KEY (workspace_id, id)
+        );
+
+        CREATE TABLE audit_log (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          id uuid NOT NULL,
+          at timestamptz NOT NULL,
+          actor_type text NOT NULL,
+          actor_id text,
+          actor_name text,
+          action text NOT NULL,
+          entity text NOT NULL,
+          entity_id text,
+          before jsonb,
+          after jsonb,
+          request_id text,
+          PRIMARY KEY (workspace_id, id)
+        );
+
+        CREATE TABLE customers (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          id uuid NOT NULL,
+          name_enc text,
+          phone_enc text,
+          email_enc text,
+          phone_index text,
+          phone_tail_index text,
+          email_index text,
+          name_tokens text[] NOT NULL DEFAULT '{}',
+          gender text,
+          birthday text,
+          city text,
+          channel text,
+          staff_userid text,
+          traits jsonb NOT NULL DEFAULT '{}',
+          first_seen_at timestamptz NOT NULL,
+          last_seen_at timestamptz NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          updated_at timestamptz NOT NULL,
+          PRIMARY KEY (workspace_id, id)
+        );
+        CREATE INDEX customers_phone ON customers (workspace_id, phone_index);
+        CREATE INDEX customers_phone_tail ON customers (workspace_id, phone_tail_index);
+        CREATE INDEX customers_email ON customers (workspace_id, email_index);
+        CREATE INDEX customers_name_tokens ON customers USING gin (name_tokens);
+
+        CREATE TABLE identities (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          type text NOT NULL,
+          collection text NOT NULL DEFAULT '',
+          value text NOT NULL,
+          value_enc text,
+          customer_id uuid NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (workspace_id, type, collection, value)
+        );
+        CREATE INDEX identities_customer ON identities (workspace_id, customer_id);
+
+        CREATE TABLE products (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          sku text NOT NULL,
+          name text NOT NULL,
+          category text NOT NULL,
+          price_fen bigint NOT NULL,
+          PRIMARY KEY (workspace_id, sku)
+        );
+
+        CREATE TABLE staff (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          userid text NOT NULL,
+          name text NOT NULL,
+          department text,
+          PRIMARY KEY (workspace_id, userid)
+        );
+
+        CREATE TABLE channels (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          key text NOT NULL,
+          name text NOT NULL,
+          PRIMARY KEY (workspace_id, key)
+        );
+      `);
+    },
+  },
+};
