@@ -1,0 +1,67 @@
+import {
+  ApartmentOutlined,
+  AppstoreOutlined,
+  BarChartOutlined,
+  CommentOutlined,
+  CrownOutlined,
+  DashboardOutlined,
+  IdcardOutlined,
+  NodeIndexOutlined,
+  QrcodeOutlined,
+  SendOutlined,
+  SettingOutlined,
+  ShareAltOutlined,
+  TagsOutlined,
+  TeamOutlined,
+  UsergroupAddOutlined,
+  WechatOutlined,
+} from '@ant-design/icons';
+import type { ReactNode } from 'react';
+
+/**
+ * The sider menu. An entry without `path` is a module that a later release adds: it is shown
+ * disabled with a "coming soon" tooltip. Labels are i18n keys `nav.<key>`.
+ */
+export interface NavEntry {
+  key: string;
+  icon: ReactNode;
+  path?: string;
+  permission?: string;
+  children?: NavEntry[];
+}
+
+export const NAV: NavEntry[] = [
+  { key: 'dashboard', icon: <DashboardOutlined />, path: '/' },
+  { key: 'customers', icon: <TeamOutlined />, path: '/customers' },
+  { key: 'tags', icon: <TagsOutlined /> },
+  { key: 'segments', icon: <ApartmentOutlined /> },
+  { key: 'rfm', icon: <AppstoreOutlined /> },
+  {
+    key: 'wecom',
+    icon: <WechatOutlined />,
+    children: [
+      { key: 'liveCodes', icon: <QrcodeOutlined /> },
+      { key: 'customerGroups', icon: <CommentOutlined /> },
+      { key: 'staff', icon: <IdcardOutlined /> },
+    ],
+  },
+  { key: 'journeys', icon: <NodeIndexOutlined /> },
+  { key: 'campaigns', icon: <SendOutlined /> },
+  { key: 'community', icon: <UsergroupAddOutlined /> },
+  { key: 'loyalty', icon: <CrownOutlined /> },
+  { key: 'fission', icon: <ShareAltOutlined /> },
+  { key: 'analytics', icon: <BarChartOutlined /> },
+  { key: 'settings', icon: <SettingOutlined />, path: '/settings', permission: 'settings:read' },
+];
+
+/** The menu key of the entry whose path is the longest prefix of `pathname`. */
+export function selectedNavKey(pathname: string): string | undefined {
+  let best: NavEntry | undefined;
+  for (const entry of NAV) {
+    const path = entry.path;
+    if (!path) continue;
+    const matches = path === '/' ? pathname === '/' : pathname === path || pathname.startsWith(`${path}/`);
+    if (matches && (!best || path.length > (best.path?.length ?? 0))) best = entry;
+  }
+  return best?.key;
+}
