@@ -82,6 +82,8 @@ function banner(url: string | undefined, role: Role, credentials: Awaited<Return
     lines.push(`Sign in with ${credentials.email} / ${credentials.generatedPassword}`, '(this password is shown once; change it with `siyu operator password`)');
   } else if (credentials) {
     lines.push(`Sign in with ${credentials.email} and the password in SIYU_ADMIN_PASSWORD`);
+  } else if (url) {
+    lines.push('Sign in with your operator account (forgot it? siyu operator password --email <email>)');
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 }
