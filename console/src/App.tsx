@@ -4,6 +4,7 @@ import zhCN from 'antd/locale/zh_CN';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { Loading } from './components/Loading';
 import { SessionProvider } from './hooks/useSession';
 import { AppLayout } from './layout/AppLayout';
@@ -28,24 +29,26 @@ export function App() {
       <AntApp>
         <BrowserRouter>
           <SessionProvider>
-            <Suspense fallback={<Loading fullscreen />}>
-              <Routes>
-                <Route path="/login" element={<Login />} />
-                <Route
-                  element={
-                    <RequireSession>
-                      <AppLayout />
-                    </RequireSession>
-                  }
-                >
-                  <Route index element={<Dashboard />} />
-                  <Route path="customers" element={<Customers />} />
-                  <Route path="customers/:id" element={<CustomerDetail />} />
-                  <Route path="settings" element={<Settings />} />
-                  <Route path="*" element={<NotFound />} />
-                </Route>
-              </Routes>
-            </Suspense>
+            <ErrorBoundary resetKey="app">
+              <Suspense fallback={<Loading fullscreen />}>
+                <Routes>
+                  <Route path="/login" element={<Login />} />
+                  <Route
+                    element={
+                      <RequireSession>
+                        <AppLayout />
+                      </RequireSession>
+                    }
+                  >
+                    <Route index element={<Dashboard />} />
+                    <Route path="customers" element={<Customers />} />
+                    <Route path="customers/:id" element={<CustomerDetail />} />
+                    <Route path="settings" element={<Settings />} />
+                    <Route path="*" element={<NotFound />} />
+                  </Route>
+                </Routes>
+              </Suspense>
+            </ErrorBoundary>
           </SessionProvider>
         </BrowserRouter>
       </AntApp>

@@ -12,7 +12,8 @@ export interface WorkspaceRef {
 }
 
 export interface Session {
-  operator: { id: string; email: string; name: string };
+  /** Null when the caller is an API key rather than a signed-in operator. */
+  operator: { id: string; email: string; name: string } | null;
   workspace: WorkspaceRef & { timezone: string };
   workspaces: WorkspaceRef[];
   permissions: string[];

@@ -8,7 +8,7 @@ import { DateTime } from './DateTime';
 import { ErrorState } from './ErrorState';
 
 const PAGE_SIZE = 50;
-const ACTOR_COLORS: Record<string, string> = { operator: 'blue', apikey: 'purple', system: 'default' };
+const ACTOR_COLORS: Record<string, string> = { operator: 'blue', apikey: 'purple', cli: 'cyan', system: 'default' };
 
 function Json({ label, value }: { label: string; value: unknown }) {
   return (

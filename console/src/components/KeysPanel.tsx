@@ -172,7 +172,7 @@ export function KeysPanel({ kind, canWrite }: Props) {
           onFinish={create}
           preserve={false}
         >
-          <Form.Item name="name" label={t('keys.name')} rules={[{ required: true, whitespace: true, message: t('keys.nameRequired') }, { max: 100 }]}>
+          <Form.Item name="name" label={t('keys.name')} rules={[{ required: true, whitespace: true, message: t('keys.nameRequired') }, { max: 80 }]}>
             <Input autoFocus placeholder={t(`keys.${kind}NamePlaceholder`)} data-testid="key-name" />
           </Form.Item>
           {withRole && (

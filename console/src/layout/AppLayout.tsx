@@ -1,7 +1,8 @@
 import { Flex, Layout, Space, theme, Typography } from 'antd';
 import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Outlet } from 'react-router-dom';
+import { Outlet, useLocation } from 'react-router-dom';
+import { ErrorBoundary } from '../components/ErrorBoundary';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { Loading } from '../components/Loading';
 import { useSession } from '../hooks/useSession';
@@ -17,6 +18,7 @@ export function AppLayout() {
   const { session } = useSession();
   const { token } = theme.useToken();
   const [collapsed, setCollapsed] = useState(false);
+  const { pathname } = useLocation();
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -67,10 +69,12 @@ export function AppLayout() {
           </Flex>
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
-          <Suspense fallback={<Loading />}>
-            {/* Remount the page on workspace switch so it reloads its data. */}
-            <Outlet key={session?.workspace.id} />
-          </Suspense>
+          <ErrorBoundary resetKey={pathname}>
+            <Suspense fallback={<Loading />}>
+              {/* Remount the page on workspace switch so it reloads its data. */}
+              <Outlet key={session?.workspace.id} />
+            </Suspense>
+          </ErrorBoundary>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -11,7 +11,8 @@ export function OperatorMenu() {
   const { session, logout } = useSession();
   const { token } = theme.useToken();
   const navigate = useNavigate();
-  if (!session) return null;
+  const operator = session?.operator;
+  if (!session || !operator) return null;
 
   const onLogout = async () => {
     navigate('/login', { replace: true });
@@ -31,8 +32,8 @@ export function OperatorMenu() {
             type: 'group',
             label: (
               <Flex vertical style={{ minWidth: 160 }}>
-                <Typography.Text strong>{session.operator.name}</Typography.Text>
-                <Typography.Text type="secondary">{session.operator.email}</Typography.Text>
+                <Typography.Text strong>{operator.name}</Typography.Text>
+                <Typography.Text type="secondary">{operator.email}</Typography.Text>
                 <Typography.Text type="secondary">
                   {session.workspace.name} · {t(`role.${session.workspace.role}`)}
                 </Typography.Text>
@@ -49,7 +50,7 @@ export function OperatorMenu() {
     >
       <Button type="text" data-testid="operator-menu">
         <Avatar size="small" icon={<UserOutlined />} style={{ backgroundColor: token.colorPrimary }} />
-        {session.operator.name}
+        {operator.name}
       </Button>
     </Dropdown>
   );

@@ -51,7 +51,10 @@ function Identifiers({ identifiers }: { identifiers: Identifier[] }) {
   return (
     <Flex wrap gap={8}>
       {identifiers.map((id) => (
-        <Tag key={`${id.type}:${id.collection ?? ''}:${id.value}`} style={{ marginInlineEnd: 0 }}>
+        <Tag
+          key={`${id.type}:${id.collection ?? ''}:${id.value}`}
+          style={{ marginInlineEnd: 0, maxWidth: '100%', whiteSpace: 'normal', wordBreak: 'break-all' }}
+        >
           <Typography.Text type="secondary">
             {t(`identifierType.${id.type}`, { defaultValue: id.type })}
             {id.collection ? ` (${id.collection})` : ''}:

@@ -5,15 +5,26 @@ import { AuditLog } from '../components/AuditLog';
 import { KeysPanel } from '../components/KeysPanel';
 import { useSession } from '../hooks/useSession';
 
-const TABS = ['apikeys', 'writekeys', 'audit'] as const;
-
 export default function Settings() {
   const { t } = useTranslation();
   const { can } = useSession();
   const [params, setParams] = useSearchParams();
-  const tab = TABS.find((key) => key === params.get('tab')) ?? 'apikeys';
+  const tabs = [
+    can('apikeys:read') && {
+      key: 'apikeys',
+      label: t('settings.apikeys'),
+      children: <KeysPanel kind="apikeys" canWrite={can('apikeys:write')} />,
+    },
+    can('writekeys:read') && {
+      key: 'writekeys',
+      label: t('settings.writekeys'),
+      children: <KeysPanel kind="writekeys" canWrite={can('writekeys:write')} />,
+    },
+    can('audit:read') && { key: 'audit', label: t('settings.audit'), children: <AuditLog /> },
+  ].filter((tab) => tab !== false);
+  const tab = tabs.find((item) => item.key === params.get('tab'))?.key ?? tabs[0]?.key;
 
-  if (!can('settings:read')) {
+  if (!can('settings:read') || !tab) {
     return <Result status="403" title={t('errors.forbidden')} />;
   }
 
@@ -27,15 +38,7 @@ export default function Settings() {
           activeKey={tab}
           onChange={(key) => setParams({ tab: key }, { replace: true })}
           destroyOnHidden
-          items={[
-            { key: 'apikeys', label: t('settings.apikeys'), children: <KeysPanel kind="apikeys" canWrite={can('apikeys:write')} /> },
-            {
-              key: 'writekeys',
-              label: t('settings.writekeys'),
-              children: <KeysPanel kind="writekeys" canWrite={can('writekeys:write')} />,
-            },
-            { key: 'audit', label: t('settings.audit'), children: <AuditLog /> },
-          ]}
+          items={tabs}
         />
       </Card>
     </>
