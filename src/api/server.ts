@@ -50,8 +50,10 @@ export async function buildServer(ctx: Ctx, opts: ServerOptions = {}) {
 
   app.setErrorHandler((err: FastifyError, req, reply) => sendProblem(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
-    if (opts.console && req.method === 'GET' && !isApiPath(req.url) && fs.existsSync(path.join(consoleDir, 'index.html'))) {
-      return reply.type('text/html').sendFile('index.html'); // client-side routes of the console
+    // Client-side routes of the console get index.html; a missing file (/assets/x.js) stays a 404.
+    const isFile = /\.[a-z0-9]+$/i.test(req.url.split('?')[0]);
+    if (opts.console && req.method === 'GET' && !isApiPath(req.url) && !isFile && fs.existsSync(path.join(consoleDir, 'index.html'))) {
+      return reply.type('text/html').sendFile('index.html');
     }
     return sendProblem(new AppError('not_found', `${req.method} ${req.url.split('?')[0]} does not exist`), req, reply);
   });
@@ -101,7 +103,8 @@ export async function buildServer(ctx: Ctx, opts: ServerOptions = {}) {
   for (const routes of moduleRoutes) await app.register(routes, { ctx });
 
   if (opts.console && fs.existsSync(consoleDir)) {
-    await app.register(fastifyStatic, { root: consoleDir, prefix: '/', wildcard: false });
+    // wildcard: files are looked up per request, so a rebuilt console is served without a restart.
+    await app.register(fastifyStatic, { root: consoleDir, prefix: '/', wildcard: true });
   }
   return app;
 }

@@ -29,7 +29,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set<Permission>([...read, 'customers:write', 'writekeys:read', 'settings:read']),
   // 导购: serves their customers one to one, so sees contact details.
   sales: new Set<Permission>([...read, 'customers:write', 'pii:read']),
-  analyst: new Set<Permission>([...read, 'audit:read']),
+  analyst: new Set<Permission>([...read, 'audit:read', 'settings:read']),
   viewer: new Set<Permission>(read),
 };
 

@@ -44,3 +44,21 @@ describe('operational endpoints', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
   });
 });
+
+describe('console hosting', () => {
+  it('serves index.html for client routes and 404 for missing files', async () => {
+    const fs = await import('node:fs');
+    if (!fs.existsSync('console/dist/index.html')) return; // built in CI before the tests run
+    const { buildServer } = await import('../../src/api/index.js');
+    const app = await buildServer(t.ctx, { console: true, logger: false });
+    try {
+      const page = await app.inject({ url: '/customers/abc' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect((await app.inject({ url: '/assets/missing-123.js' })).statusCode).toBe(404);
+      expect((await app.inject({ url: '/api/nope' })).headers['content-type']).toContain('application/problem+json');
+    } finally {
+      await app.close();
+    }
+  });
+});
