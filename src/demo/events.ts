@@ -1,7 +1,7 @@
 // Behaviour events (Segment spec): acquisition landings, browse sessions that often end without a
 // purchase, the Viewed → Added → Checkout funnel before each order, orders, refunds, identifies.
 import { v7 } from 'uuid';
-import { MINUTE, type Timeline, atRealisticHour, shanghaiDate } from './calendar.js';
+import { MINUTE, type Timeline, atRealisticHour, shanghaiDate, shanghaiDay } from './calendar.js';
 import { BRAND_NAME, CHANNEL_NAMES, FULL_SIZE_CATEGORIES, PRODUCTS_BY_CATEGORY, TRIAL_HOOK } from './catalog.js';
 import { type Rng, mix32, weighted } from './random.js';
 import type { ChannelKey, DemoEvent, DemoEventName, DemoOrder, DemoOrderLine, DemoProduct, ProductCategory } from './types.js';
@@ -12,6 +12,8 @@ export interface Device {
   library: { name: string; version: string };
   userAgent: string;
   ip: string;
+  /** Shared, frozen event contexts of this device, per campaign (null = none). */
+  contexts: Map<Campaign | null, Readonly<Record<string, unknown>>>;
 }
 
 /** Everything the event builders need to know about one customer. */
@@ -28,24 +30,15 @@ export interface Actor {
   now: number;
 }
 
-interface RawEvent {
-  t: number;
-  type: DemoEvent['type'];
-  event: DemoEventName | null;
-  properties: Record<string, unknown>;
-  device: Device;
-  campaign: Campaign | null;
-}
-
-interface Campaign {
+export interface Campaign {
   source: string;
   medium: string;
   name: string;
 }
 
 const LIBRARIES = {
-  miniprogram: { name: 'siyu-miniprogram', version: '1.4.2' },
-  h5: { name: 'siyu-web', version: '1.4.2' },
+  miniprogram: Object.freeze({ name: 'siyu-miniprogram', version: '1.4.2' }),
+  h5: Object.freeze({ name: 'siyu-web', version: '1.4.2' }),
 } as const;
 
 const USER_AGENTS = weighted<string>([
@@ -64,7 +57,37 @@ const IP_BLOCKS = [101, 106, 110, 112, 113, 114, 115, 116, 117, 119, 120, 121, 1
 
 export function device(rng: Rng, anonymousId: string, platform: Device['platform']): Device {
   const ip = `${rng.pick(IP_BLOCKS)}.${rng.int(256)}.${rng.int(256)}.${1 + rng.int(254)}`;
-  return { anonymousId, platform, library: LIBRARIES[platform], userAgent: rng.choose(USER_AGENTS), ip };
+  return { anonymousId, platform, library: LIBRARIES[platform], userAgent: rng.choose(USER_AGENTS), ip, contexts: new Map() };
+}
+
+// Events share frozen property and context objects (a customer's events mostly repeat the same
+// products, pages and device): far less garbage at 10^7 events, and a consumer that tried to
+// mutate one shared object would throw instead of silently corrupting other events.
+function contextOf(d: Device, c: Campaign | null): Readonly<Record<string, unknown>> {
+  let context = d.contexts.get(c);
+  if (!context) {
+    const fresh: Record<string, unknown> = {
+      library: d.library,
+      userAgent: d.userAgent,
+      ip: d.ip,
+      locale: 'zh-CN',
+      timezone: 'Asia/Shanghai',
+    };
+    if (c) fresh.campaign = c;
+    context = Object.freeze(fresh);
+    d.contexts.set(c, context);
+  }
+  return context;
+}
+
+/** Returns the cached value for key, creating it once. */
+function memo<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
 }
 
 interface Page {
@@ -111,13 +134,24 @@ function campaignName(channel: ChannelKey, t: number): string {
   return `${CHANNEL_NAMES[channel]}-${date.slice(0, 4)}${season}`;
 }
 
+const campaigns = new Map<number, Campaign>();
+const CAMPAIGN_SLOT: Record<ChannelKey, number> = { xiaohongshu: 0, douyin: 1, parcel_card: 2, store: 3, mp: 4, sms: 5 };
+
+/** One frozen campaign per channel and day. */
 function campaign(channel: ChannelKey, t: number): Campaign {
-  const [source, medium] = CAMPAIGN_MEDIUM[channel];
-  return { source, medium, name: campaignName(channel, t) };
+  return memo(campaigns, CAMPAIGN_SLOT[channel] + 8 * shanghaiDay(t), () => {
+    const [source, medium] = CAMPAIGN_MEDIUM[channel];
+    return Object.freeze({ source, medium, name: campaignName(channel, t) });
+  });
 }
 
-function productProperties(p: { sku: string; name: string; category: string; priceFen: number }, quantity: number) {
-  return {
+type ProductLike = { sku: string; name: string; category: string; priceFen: number };
+const productCache = new Map<string, Readonly<Record<string, unknown>>[]>();
+
+/** Segment product properties (price in yuan), shared per (sku, quantity). */
+function productProperties(p: ProductLike, quantity: number): Readonly<Record<string, unknown>> {
+  const byQuantity = memo(productCache, p.sku, () => []);
+  return (byQuantity[quantity] ??= Object.freeze({
     product_id: p.sku,
     sku: p.sku,
     name: p.name,
@@ -126,11 +160,12 @@ function productProperties(p: { sku: string; name: string; category: string; pri
     price: p.priceFen / 100,
     quantity,
     currency: 'CNY',
-  };
+  }));
 }
 
-function orderProperties(order: DemoOrder): Record<string, unknown> {
-  return {
+/** Order properties, shared by its Checkout Started and Order Completed events. */
+function orderProperties(order: DemoOrder): Readonly<Record<string, unknown>> {
+  return Object.freeze({
     order_id: order.orderId,
     affiliation: `${BRAND_NAME}官方小程序`,
     total: order.totalFen / 100,
@@ -141,8 +176,12 @@ function orderProperties(order: DemoOrder): Record<string, unknown> {
     discount: order.discountFen / 100,
     coupon: order.coupon,
     currency: 'CNY',
-    products: order.products.map((l) => productProperties(l, l.quantity)),
-  };
+    products: orderProducts(order),
+  });
+}
+
+function orderProducts(order: DemoOrder): readonly Readonly<Record<string, unknown>>[] {
+  return Object.freeze(order.products.map((l) => productProperties(l, l.quantity)));
 }
 
 /** Seconds-scale gap between two clicks in one session. */
@@ -150,46 +189,59 @@ function gap(rng: Rng): number {
   return 5_000 + Math.floor(rng.exp(40_000));
 }
 
+const pageCache = new Map<Page, Map<string | undefined, Readonly<Record<string, unknown>>>>();
+
+/** Page properties, shared per page and detail (sku, article or referrer). */
+function pageProperties(page: Page, key?: string, value?: string): Readonly<Record<string, unknown>> {
+  return memo(memo(pageCache, page, () => new Map()), value, () => {
+    const props: Record<string, unknown> = { name: page.name, path: page.path, title: page.title };
+    if (key !== undefined) props[key] = value;
+    return Object.freeze(props);
+  });
+}
+
 /** Collects one customer's events, then emits them sorted with deterministic message ids. */
 export class EventLog {
-  private readonly raw: RawEvent[] = [];
+  private readonly events: DemoEvent[] = [];
 
   constructor(private readonly actor: Actor) {}
 
-  add(t: number, type: RawEvent['type'], event: DemoEventName | null, properties: Record<string, unknown>, device: Device, campaign: Campaign | null = null): void {
+  add(
+    t: number,
+    type: DemoEvent['type'],
+    event: DemoEventName | null,
+    properties: Readonly<Record<string, unknown>>,
+    device: Device,
+    campaign: Campaign | null = null,
+  ): void {
     // Sessions still in progress at `now` are cut off there, as live data would be.
-    if (t <= this.actor.now) this.raw.push({ t, type, event, properties, device, campaign });
+    if (t > this.actor.now) return;
+    this.events.push({
+      messageId: '',
+      type,
+      event,
+      customerId: this.actor.customerId,
+      userId: null,
+      anonymousId: device.anonymousId,
+      timestamp: new Date(t),
+      properties: properties as Record<string, unknown>,
+      context: contextOf(device, campaign) as Record<string, unknown>,
+    });
   }
 
-  page(t: number, page: Page, device: Device, extra?: Record<string, unknown>, c: Campaign | null = null): void {
-    this.add(t, 'page', null, { name: page.name, path: page.path, title: page.title, ...extra }, device, c);
+  page(t: number, page: Page, device: Device, key?: string, value?: string, c: Campaign | null = null): void {
+    this.add(t, 'page', null, pageProperties(page, key, value), device, c);
   }
 
   finish(out: DemoEvent[]): void {
-    const { actor } = this;
-    this.raw.sort((x, y) => x.t - y.t);
-    for (let k = 0; k < this.raw.length; k++) {
-      const r = this.raw[k];
-      const d = r.device;
-      const context: Record<string, unknown> = {
-        library: d.library,
-        userAgent: d.userAgent,
-        ip: d.ip,
-        locale: 'zh-CN',
-        timezone: 'Asia/Shanghai',
-      };
-      if (r.campaign) context.campaign = r.campaign;
-      out.push({
-        messageId: messageId(actor.seedKey, actor.index, k, r.t),
-        type: r.type,
-        event: r.event,
-        customerId: actor.customerId,
-        userId: actor.memberId !== null && r.t >= actor.registeredAt ? actor.memberId : null,
-        anonymousId: d.anonymousId,
-        timestamp: new Date(r.t),
-        properties: r.properties,
-        context,
-      });
+    const { actor, events } = this;
+    events.sort((x, y) => x.timestamp.getTime() - y.timestamp.getTime()); // stable: ties keep order
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k];
+      const t = e.timestamp.getTime();
+      e.messageId = messageId(actor.seedKey, actor.index, k, t);
+      if (actor.memberId !== null && t >= actor.registeredAt) e.userId = actor.memberId;
+      out.push(e);
     }
   }
 }
@@ -238,10 +290,10 @@ export function acquisitionSession(log: EventLog, rng: Rng, actor: Actor, t0: nu
   const c = campaign(actor.channel, t0);
   const hook = actor.channel === 'xiaohongshu' || actor.channel === 'douyin' || actor.channel === 'parcel_card';
   const landing = hook ? PAGES.activity : PAGES.home;
-  log.page(t0, landing, d, { referrer: referrerOf(actor.channel) }, c);
+  log.page(t0, landing, d, 'referrer', referrerOf(actor.channel), c);
   let t = t0 + gap(rng);
   const product = hook && rng.chance(0.6) ? TRIAL_HOOK : interestProduct(rng, actor);
-  log.page(t, PAGES.product, d, { sku: product.sku }, c);
+  log.page(t, PAGES.product, d, 'sku', product.sku, c);
   log.add(t + 1_000, 'track', 'Product Viewed', productProperties(product, 1), d, c);
   if (rng.chance(0.3)) {
     t += gap(rng);
@@ -281,8 +333,8 @@ export function browseSession(log: EventLog, rng: Rng, actor: Actor, t0: number)
   const kind = rng.choose(SESSION_KIND);
   let t = t0;
   if (kind === 'content') {
-    log.page(t, PAGES.article, d, { article: rng.pick(ARTICLES) });
-    if (rng.chance(0.4)) log.page((t += gap(rng)), PAGES.article, d, { article: rng.pick(ARTICLES) });
+    log.page(t, PAGES.article, d, 'article', rng.pick(ARTICLES));
+    if (rng.chance(0.4)) log.page(t + gap(rng), PAGES.article, d, 'article', rng.pick(ARTICLES));
     return;
   }
   log.page(t, rng.chance(0.8) ? PAGES.home : PAGES.member, d);
@@ -293,7 +345,7 @@ export function browseSession(log: EventLog, rng: Rng, actor: Actor, t0: number)
     // Hesitant shoppers come back to the same product.
     last = v === 0 || rng.chance(0.4) ? focus : interestProduct(rng, actor);
     t += gap(rng);
-    log.page(t, PAGES.product, d, { sku: last.sku });
+    log.page(t, PAGES.product, d, 'sku', last.sku);
     log.add(t + 800, 'track', 'Product Viewed', productProperties(last, 1), d);
   }
   if (kind === 'view') return;
@@ -302,12 +354,21 @@ export function browseSession(log: EventLog, rng: Rng, actor: Actor, t0: number)
   if (kind === 'cart') return;
   t += gap(rng);
   log.page(t, PAGES.cart, d);
-  log.add(t + 1_500, 'track', 'Checkout Started', {
-    value: last.priceFen / 100,
-    revenue: last.priceFen / 100,
-    currency: 'CNY',
-    products: [productProperties(last, 1)],
-  }, d);
+  log.add(t + 1_500, 'track', 'Checkout Started', abandonedCheckout(last), d);
+}
+
+const checkoutCache = new Map<string, Readonly<Record<string, unknown>>>();
+
+/** Checkout Started of a one-product cart that is never paid (no order id yet). */
+function abandonedCheckout(p: DemoProduct): Readonly<Record<string, unknown>> {
+  return memo(checkoutCache, p.sku, () =>
+    Object.freeze({
+      value: p.priceFen / 100,
+      revenue: p.priceFen / 100,
+      currency: 'CNY',
+      products: Object.freeze([productProperties(p, 1)]),
+    }),
+  );
 }
 
 /** Paid channels tag the order's session with their campaign; owned channels carry none. */
@@ -323,6 +384,7 @@ export function orderEvents(log: EventLog, rng: Rng, actor: Actor, order: DemoOr
   const d = actor.devices[0];
   const paidAt = order.orderedAt.getTime();
   const c = orderCampaign(order, paidAt);
+  const props = orderProperties(order);
   if (keepFunnel) {
     const checkoutAt = paidAt - 30_000 - Math.floor(rng.between(0, 120_000));
     // Registration (identify) happens 3 minutes before the first payment; cart steps precede it.
@@ -334,24 +396,20 @@ export function orderEvents(log: EventLog, rng: Rng, actor: Actor, order: DemoOr
     }
     for (let k = lines.length - 1; k >= 0; k--) {
       log.add(t, 'track', 'Product Viewed', productProperties(lines[k], 1), d, c);
-      log.page(t - 800, PAGES.product, d, { sku: lines[k].sku }, c);
+      log.page(t - 800, PAGES.product, d, 'sku', lines[k].sku, c);
       t -= Math.min(3 * MINUTE, gap(rng));
     }
-    log.add(checkoutAt, 'track', 'Checkout Started', orderProperties(order), d, c);
+    log.add(checkoutAt, 'track', 'Checkout Started', props, d, c);
   }
-  log.add(paidAt, 'track', 'Order Completed', orderProperties(order), d, c);
+  log.add(paidAt, 'track', 'Order Completed', props, d, c);
   if (order.refundedAt) {
-    log.add(order.refundedAt.getTime(), 'track', 'Order Refunded', {
-      order_id: order.orderId,
-      total: order.totalFen / 100,
-      currency: 'CNY',
-      products: order.products.map((l) => productProperties(l, l.quantity)),
-    }, d);
+    const refund = Object.freeze({ order_id: order.orderId, total: order.totalFen / 100, currency: 'CNY', products: props.products });
+    log.add(order.refundedAt.getTime(), 'track', 'Order Refunded', refund, d);
   }
 }
 
 /** Member registration: links the device's anonymous id to the member id. */
-export function identifyEvent(log: EventLog, actor: Actor, traits: Record<string, unknown>): void {
+export function identifyEvent(log: EventLog, actor: Actor, traits: Readonly<Record<string, unknown>>): void {
   if (actor.registeredAt <= actor.now) log.add(actor.registeredAt, 'identify', null, traits, actor.devices[0]);
 }
 
