@@ -13,7 +13,7 @@ import {
   setMembership,
   setPassword,
 } from '../auth/index.js';
-import { loadDemo } from '../demo/load.js';
+import { loadDemo } from '../demo/index.js';
 import { migrateEventsStore, migrateStateStore } from '../store/index.js';
 import { fail, withStores } from './context.js';
 import { doctor } from './doctor.js';

@@ -1,7 +1,8 @@
 import { systemActor } from '../audit/index.js';
 import { bootstrapOwner, deleteExpiredSessions, ensureWorkspace } from '../auth/index.js';
 import { buildServer } from '../api/index.js';
-import { loadDemo } from '../demo/load.js';
+import { startIngestWorker } from '../ingest/index.js';
+import { loadDemo } from '../demo/index.js';
 import type { Stores } from '../store/index.js';
 import { cliConfig, fail, openForCli } from './context.js';
 import { progressBar } from './progress.js';
@@ -71,7 +72,11 @@ function startWorker(stores: Stores): () => Promise<void> {
   const tick = () => deleteExpiredSessions(stores).catch((err) => stores.log.error({ err }, 'session cleanup failed'));
   void tick();
   const timer = setInterval(tick, 3_600_000);
-  return async () => clearInterval(timer);
+  const stopIngest = startIngestWorker(stores);
+  return async () => {
+    clearInterval(timer);
+    await stopIngest();
+  };
 }
 
 function banner(url: string | undefined, role: Role, credentials: Awaited<ReturnType<typeof bootstrapOwner>>): void {

@@ -3,7 +3,8 @@ import { type Actor, systemActor } from '../audit/index.js';
 import { ensureWorkspace, firstOwnerId, setMembership } from '../auth/index.js';
 import { writeCustomers, type CustomerRecord } from '../customers/index.js';
 import { chTime } from '../analytics/index.js';
-import { demoCatalog, estimateDemo, generateDemo } from './generator.js';
+import { demoCatalog } from './catalog.js';
+import { generateDemo } from './generator.js';
 import type { DemoBatch, DemoCustomer, DemoEvent, DemoOptions, DemoOrder } from './types.js';
 
 export const DEMO_SLUG = 'demo';
@@ -86,8 +87,6 @@ export async function loadDemo(ctx: Ctx, opts: LoadDemoOptions): Promise<LoadDem
   await saveMarker(ctx, workspace.id, { ...next, completedAt: ctx.clock.now().toISOString() });
   return { workspaceId: workspace.id, generated: true, ...totals };
 }
-
-export { estimateDemo };
 
 async function saveMarker(ctx: Ctx, workspaceId: string, marker: DemoMarker): Promise<void> {
   const ws = await ctx.db.selectFrom('workspaces').select('settings').where('id', '=', workspaceId).executeTakeFirstOrThrow();

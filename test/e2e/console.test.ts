@@ -7,7 +7,7 @@ import { dashboard } from '../../src/analytics/index.js';
 import { buildServer, type Server } from '../../src/api/index.js';
 import { systemActor } from '../../src/audit/index.js';
 import { createOperator, setMembership } from '../../src/auth/index.js';
-import { loadDemo } from '../../src/demo/load.js';
+import { loadDemo } from '../../src/demo/index.js';
 import { manualClock } from '../../src/core/index.js';
 import { testStores, type TestCtx } from '../support/stores.js';
 
