@@ -8,6 +8,7 @@ const dashboardSchema = z.object({
   customers: z.number().int(),
   eventsToday: z.number().int(),
   orders30d: z.number().int(),
+  buyers30d: z.number().int(),
   gmv30dFen: z.number().int(),
   aov30dFen: z.number().int(),
   daily: z.array(z.object({ date: z.string(), orders: z.number().int(), gmvFen: z.number().int() })),

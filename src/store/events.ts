@@ -33,6 +33,11 @@ const SETTINGS = {
   input_format_skip_unknown_fields: 1,
 } as const;
 
+/** ClickHouse DateTime64(3, 'UTC') parameter text for an instant. */
+export function chTime(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
 export async function openEventsStore(opts: EventsStoreOptions): Promise<EventsStore> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.database)) throw new Error(`bad ClickHouse database name: ${opts.database}`);
   const store = opts.url ? openServer(opts.url, opts.database) : openChdb(opts.dir ?? '', opts.database);

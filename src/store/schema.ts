@@ -102,6 +102,20 @@ export interface CustomersTable {
   last_seen_at: Timestamp;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  /** Event time (epoch ms) of each trait's current value: last write wins by event time. */
+  trait_times: ColumnType<Record<string, number>, string | undefined, string>;
+  /** Personal traits without a column of their own (address, first / last name), sealed as one JSON. */
+  pii_enc: string | null;
+  consent: ColumnType<Record<string, { granted: boolean; at: string }>, string | undefined, string>;
+  /** When `channel` (the first channel) was seen. */
+  channel_at: Timestamp | null;
+  last_channel: string | null;
+  last_channel_at: Timestamp | null;
+  /** Set when merged: the customer this one was merged into (not necessarily a root). */
+  merged_into: string | null;
+  merged_at: Timestamp | null;
+  remap_version: ColumnType<number, number | undefined, number>;
+  remap_pushed: ColumnType<number, number | undefined, number>;
 }
 
 /** One row per identifier; PII identifiers (phone, email) keep a blind index as value and the clear text encrypted. */
@@ -113,6 +127,69 @@ export interface IdentitiesTable {
   value_enc: string | null;
   customer_id: string;
   created_at: CreatedAt;
+}
+
+export interface IdentityRulesTable {
+  workspace_id: string;
+  type: string;
+  identifying: boolean;
+  priority: number;
+  max_per_customer: number | null;
+  updated_at: Timestamp;
+}
+
+/** One merge: which identifier linked the two customers, what moved, and whether it was undone. */
+export interface IdentityMergesTable {
+  workspace_id: string;
+  id: string;
+  at: Timestamp;
+  survivor_id: string;
+  merged_id: string;
+  cause_type: string;
+  cause_collection: string;
+  cause_value: string;
+  cause_value_enc: string | null;
+  cause_message_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  /** Identity keys that moved from the merged customer to the survivor. */
+  moved: ColumnType<{ type: string; collection: string; value: string }[], string, string>;
+  /** Sealed JSON: the survivor's traits before it adopted the merged customer's values. */
+  adopted_enc: string | null;
+  unmerged_at: Timestamp | null;
+  unmerged_by: string | null;
+}
+
+export interface IdentityConflictsTable {
+  workspace_id: string;
+  id: string;
+  first_at: Timestamp;
+  last_at: Timestamp;
+  occurrences: ColumnType<number, number | undefined, number>;
+  type: string;
+  collection: string;
+  value: string;
+  value_enc: string | null;
+  customer_id: string;
+  other_customer_id: string | null;
+  reason: string;
+  message_id: string | null;
+  status: ColumnType<'open' | 'resolved', 'open' | 'resolved' | undefined, 'open' | 'resolved'>;
+  resolution: string | null;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+}
+
+/** Collection API events, durable before the 200 and sealed (they carry personal data). */
+export interface IngestInboxTable {
+  workspace_id: string;
+  message_id: string;
+  received_at: Timestamp;
+  payload: string;
+  processed_at: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  error: string | null;
 }
 
 export interface ProductsTable {
@@ -146,6 +223,10 @@ export interface StateDB {
   audit_log: AuditLogTable;
   customers: CustomersTable;
   identities: IdentitiesTable;
+  identity_rules: IdentityRulesTable;
+  identity_merges: IdentityMergesTable;
+  identity_conflicts: IdentityConflictsTable;
+  ingest_inbox: IngestInboxTable;
   products: ProductsTable;
   staff: StaffTable;
   channels: ChannelsTable;

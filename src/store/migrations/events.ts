@@ -46,4 +46,17 @@ export const eventsMigrations: Record<string, (db: string) => string[]> = {
     ) ENGINE = ReplacingMergeTree(version)
     ORDER BY (workspace_id, order_id)`,
   ],
+  '0002_identity': (db) => [
+    // Where a merged customer's history now belongs: the newest version per alias wins. Customers
+    // never merged have no row; queries fall back to the customer_id stored on the row.
+    `CREATE TABLE IF NOT EXISTS ${db}.customer_aliases (
+      workspace_id UUID,
+      alias_id UUID,
+      customer_id UUID,
+      version UInt64
+    ) ENGINE = ReplacingMergeTree(version)
+    ORDER BY (workspace_id, alias_id)`,
+    // messageIds of the refunds already applied to an order, so a re-delivered refund counts once.
+    `ALTER TABLE ${db}.orders ADD COLUMN IF NOT EXISTS refund_ids Array(String)`,
+  ],
 };

@@ -156,4 +156,101 @@ export const stateMigrations: Record<string, Migration> = {
       `);
     },
   },
+  '0002_identity': {
+    async up(db: Kysely<any>) {
+      await execScript(db, `
+        -- OneID: a merged customer points at the customer it was merged into (a tree, never rewritten
+        -- in place); identities always point at a live root. remap_version counts changes of the
+        -- root a customer resolves to; remap_pushed is the version already copied to the events
+        -- store's customer_aliases, so a crash between the two is repaired by the next push.
+        ALTER TABLE customers ADD COLUMN merged_into uuid;
+        ALTER TABLE customers ADD COLUMN merged_at timestamptz;
+        ALTER TABLE customers ADD COLUMN remap_version bigint NOT NULL DEFAULT 0;
+        ALTER TABLE customers ADD COLUMN remap_pushed bigint NOT NULL DEFAULT 0;
+        CREATE INDEX customers_merged_into ON customers (workspace_id, merged_into) WHERE merged_into IS NOT NULL;
+        CREATE INDEX customers_remap_pending ON customers (workspace_id) WHERE remap_version > remap_pushed;
+
+        -- Profile: event time of every trait (last write wins by event time), other personal
+        -- traits (address, first/last name) encrypted as one JSON, consent per channel, last channel.
+        ALTER TABLE customers ADD COLUMN trait_times jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE customers ADD COLUMN pii_enc text;
+        ALTER TABLE customers ADD COLUMN consent jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE customers ADD COLUMN channel_at timestamptz;
+        ALTER TABLE customers ADD COLUMN last_channel text;
+        ALTER TABLE customers ADD COLUMN last_channel_at timestamptz;
+
+        CREATE TABLE identity_rules (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          type text NOT NULL,
+          identifying boolean NOT NULL,
+          priority integer NOT NULL,
+          max_per_customer integer,
+          updated_at timestamptz NOT NULL,
+          PRIMARY KEY (workspace_id, type)
+        );
+
+        CREATE TABLE identity_merges (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          id uuid NOT NULL,
+          at timestamptz NOT NULL,
+          survivor_id uuid NOT NULL,
+          merged_id uuid NOT NULL,
+          cause_type text NOT NULL,
+          cause_collection text NOT NULL,
+          cause_value text NOT NULL,
+          cause_value_enc text,
+          cause_message_id text,
+          actor_type text NOT NULL,
+          actor_id text,
+          actor_name text,
+          moved jsonb NOT NULL,
+          adopted_enc text,
+          unmerged_at timestamptz,
+          unmerged_by text,
+          PRIMARY KEY (workspace_id, id)
+        );
+        CREATE INDEX identity_merges_survivor ON identity_merges (workspace_id, survivor_id);
+        CREATE INDEX identity_merges_merged ON identity_merges (workspace_id, merged_id);
+
+        -- A link the rules refused; one open row per (customer, identifier), counted on repeats.
+        CREATE TABLE identity_conflicts (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          id uuid NOT NULL,
+          first_at timestamptz NOT NULL,
+          last_at timestamptz NOT NULL,
+          occurrences integer NOT NULL DEFAULT 1,
+          type text NOT NULL,
+          collection text NOT NULL,
+          value text NOT NULL,
+          value_enc text,
+          customer_id uuid NOT NULL,
+          other_customer_id uuid,
+          reason text NOT NULL,
+          message_id text,
+          status text NOT NULL DEFAULT 'open',
+          resolution text,
+          resolved_at timestamptz,
+          resolved_by text,
+          PRIMARY KEY (workspace_id, id)
+        );
+        CREATE UNIQUE INDEX identity_conflicts_open ON identity_conflicts (workspace_id, customer_id, type, collection, value) WHERE status = 'open';
+        CREATE INDEX identity_conflicts_status ON identity_conflicts (workspace_id, status, id);
+
+        -- Collection API inbox: an event is stored here (sealed, as it contains personal data)
+        -- before the 200, de-duplicated by messageId; workers move it to the events store.
+        CREATE TABLE ingest_inbox (
+          workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+          message_id text NOT NULL,
+          received_at timestamptz NOT NULL,
+          payload text NOT NULL,
+          processed_at timestamptz,
+          attempts integer NOT NULL DEFAULT 0,
+          error text,
+          PRIMARY KEY (workspace_id, message_id)
+        );
+        CREATE INDEX ingest_inbox_pending ON ingest_inbox (received_at) WHERE processed_at IS NULL;
+        CREATE INDEX ingest_inbox_processed ON ingest_inbox (processed_at) WHERE processed_at IS NOT NULL;
+      `);
+    },
+  },
 };

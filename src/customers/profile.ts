@@ -1,0 +1,213 @@
+import { sql } from 'kysely';
+import { nameSearchTokens, normalizePhone, type Secrets } from '../core/index.js';
+import type { Ctx, Customer, CustomerUpdate } from '../store/index.js';
+
+/**
+ * A customer's profile in clear, with the event time of every value, so that updates and merges
+ * are last-write-wins by event time whatever order events arrive in.
+ */
+export interface Profile {
+  /** Trait key → value: name, phone, email, gender, birthday, city, other personal and plain traits. */
+  values: Record<string, unknown>;
+  /** Trait key → event time (epoch ms) of its value. A missing time loses to any event. */
+  times: Record<string, number>;
+  consent: Record<string, { granted: boolean; at: string }>;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  channel: string | null;
+  channelAt: Date | null;
+  lastChannel: string | null;
+  lastChannelAt: Date | null;
+}
+
+/** What one event says about a customer. */
+export interface ProfilePatch {
+  at: Date;
+  traits?: Record<string, unknown>;
+  consent?: Record<string, boolean>;
+  /** Marketing channel of the event (utm_source / live-code state). */
+  channel?: string;
+}
+
+/** Values the survivor took from a merged customer, with what it had before (for unmerge). */
+export type Adopted = Record<string, { at: number; before?: unknown; beforeAt?: number }>;
+
+const COLUMN_TRAITS = ['name', 'phone', 'email', 'gender', 'birthday', 'city'] as const;
+/** Personal traits without a column: sealed together in pii_enc. */
+const SEALED_TRAITS = new Set(['address', 'firstName', 'lastName', 'first_name', 'last_name']);
+/** Trait keys that never become traits: consent has its own column, id is the userId. */
+const NOT_TRAITS = new Set(['consent', 'id', 'userId', 'anonymousId']);
+
+export function isPersonalTrait(key: string): boolean {
+  return key === 'name' || key === 'phone' || key === 'email' || SEALED_TRAITS.has(key);
+}
+
+export function readProfile(secrets: Secrets, row: Customer): Profile {
+  const open = (v: string | null) => (v ? secrets.decrypt(v) : undefined);
+  const sealed = row.pii_enc ? (JSON.parse(secrets.decrypt(row.pii_enc)) as Record<string, unknown>) : {};
+  const columns: Record<string, unknown> = {
+    name: open(row.name_enc),
+    phone: open(row.phone_enc),
+    email: open(row.email_enc),
+    gender: row.gender ?? undefined,
+    birthday: row.birthday ?? undefined,
+    city: row.city ?? undefined,
+  };
+  const values = { ...row.traits, ...sealed, ...columns };
+  for (const key of Object.keys(values)) if (values[key] === undefined) delete values[key];
+  return {
+    values,
+    times: { ...row.trait_times },
+    consent: { ...row.consent },
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    channel: row.channel,
+    channelAt: row.channel_at,
+    lastChannel: row.last_channel,
+    lastChannelAt: row.last_channel_at,
+  };
+}
+
+/** The columns that store a profile: personal values sealed, the rest as they are. */
+export function profileColumns(secrets: Secrets, p: Profile): CustomerUpdate {
+  const v = p.values;
+  const str = (key: string) => (typeof v[key] === 'string' && v[key] !== '' ? (v[key] as string) : null);
+  const name = str('name');
+  const phone = str('phone');
+  const email = str('email');
+  const sealed = Object.fromEntries(Object.entries(v).filter(([k]) => SEALED_TRAITS.has(k)));
+  const traits = Object.fromEntries(Object.entries(v).filter(([k]) => !isPersonalTrait(k) && !(COLUMN_TRAITS as readonly string[]).includes(k)));
+  return {
+    name_enc: name ? secrets.encrypt(name) : null,
+    name_tokens: name ? nameSearchTokens(name).map((t) => secrets.blindIndex('name', t)) : [],
+    phone_enc: phone ? secrets.encrypt(phone) : null,
+    phone_index: phone ? secrets.blindIndex('phone', phone) : null,
+    phone_tail_index: phone ? secrets.blindIndex('phone_tail', phone.slice(-4)) : null,
+    email_enc: email ? secrets.encrypt(email) : null,
+    email_index: email ? secrets.blindIndex('email', email) : null,
+    pii_enc: Object.keys(sealed).length ? secrets.encrypt(JSON.stringify(sealed)) : null,
+    gender: str('gender'),
+    birthday: str('birthday'),
+    city: str('city'),
+    traits: JSON.stringify(traits),
+    trait_times: JSON.stringify(p.times),
+    consent: JSON.stringify(p.consent),
+    first_seen_at: p.firstSeenAt,
+    last_seen_at: p.lastSeenAt,
+    channel: p.channel,
+    channel_at: p.channelAt,
+    last_channel: p.lastChannel,
+    last_channel_at: p.lastChannelAt,
+  };
+}
+
+/** Applies an event to a profile in place; a value older than the current one is ignored. */
+export function applyPatch(p: Profile, patch: ProfilePatch): void {
+  const at = patch.at.getTime();
+  for (const [key, raw] of Object.entries(normalizeTraits(patch.traits ?? {}))) {
+    if ((p.times[key] ?? -Infinity) > at) continue;
+    if (raw === null) delete p.values[key];
+    else p.values[key] = raw;
+    p.times[key] = at;
+  }
+  for (const [channel, granted] of Object.entries(patch.consent ?? {})) {
+    const current = p.consent[channel];
+    if (!current || Date.parse(current.at) <= at) p.consent[channel] = { granted, at: patch.at.toISOString() };
+  }
+  seen(p, patch.at);
+  if (patch.channel) {
+    if (!p.channelAt || p.channelAt > patch.at) [p.channel, p.channelAt] = [patch.channel, patch.at];
+    if (!p.lastChannelAt || p.lastChannelAt <= patch.at) [p.lastChannel, p.lastChannelAt] = [patch.channel, patch.at];
+  }
+}
+
+function seen(p: Profile, at: Date): void {
+  if (at < p.firstSeenAt) p.firstSeenAt = at;
+  if (at > p.lastSeenAt) p.lastSeenAt = at;
+}
+
+/** Segment traits as the profile keeps them: phones in E.164, emails lower case, city from address. */
+function normalizeTraits(traits: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(traits)) {
+    if (NOT_TRAITS.has(key) || value === undefined) continue;
+    if (key === 'phone' && typeof value === 'string') {
+      const phone = normalizePhone(value);
+      if (phone) out.phone = phone;
+    } else if (key === 'email' && typeof value === 'string') out.email = value.trim().toLowerCase();
+    else out[key] = value;
+  }
+  const address = traits.address as { city?: unknown } | null | undefined;
+  if (out.city === undefined && address && typeof address === 'object' && typeof address.city === 'string') out.city = address.city;
+  return out;
+}
+
+/**
+ * Folds a merged customer's profile into the survivor's: per trait the newer value wins (the
+ * survivor's on a tie), seen range and channels widen, consent per channel by time.
+ */
+export function mergeProfiles(survivor: Profile, merged: Profile): Adopted {
+  const adopted: Adopted = {};
+  for (const [key, at] of Object.entries(merged.times)) {
+    if ((survivor.times[key] ?? -Infinity) >= at) continue;
+    adopted[key] = { at, before: survivor.values[key], beforeAt: survivor.times[key] };
+    if (key in merged.values) survivor.values[key] = merged.values[key];
+    else delete survivor.values[key];
+    survivor.times[key] = at;
+  }
+  // Values without a time (imported, not from events) fill gaps only.
+  for (const [key, value] of Object.entries(merged.values)) {
+    if (key in survivor.values || key in merged.times) continue;
+    adopted[key] = { at: -1 };
+    survivor.values[key] = value;
+  }
+  for (const [channel, c] of Object.entries(merged.consent)) {
+    const current = survivor.consent[channel];
+    if (!current || Date.parse(current.at) < Date.parse(c.at)) survivor.consent[channel] = c;
+  }
+  seen(survivor, merged.firstSeenAt);
+  seen(survivor, merged.lastSeenAt);
+  if (merged.channel && (!survivor.channel || (merged.channelAt && (!survivor.channelAt || merged.channelAt < survivor.channelAt)))) {
+    [survivor.channel, survivor.channelAt] = [merged.channel, merged.channelAt];
+  }
+  if (merged.lastChannel && merged.lastChannelAt && (!survivor.lastChannelAt || merged.lastChannelAt > survivor.lastChannelAt)) {
+    [survivor.lastChannel, survivor.lastChannelAt] = [merged.lastChannel, merged.lastChannelAt];
+  }
+  return adopted;
+}
+
+/** Undoes adopted values the survivor still holds unchanged since the merge. */
+export function revertAdopted(p: Profile, adopted: Adopted): void {
+  for (const [key, a] of Object.entries(adopted)) {
+    const unchanged = a.at === -1 ? !(key in p.times) : p.times[key] === a.at;
+    if (!unchanged) continue;
+    if (a.before === undefined) delete p.values[key];
+    else p.values[key] = a.before;
+    if (a.beforeAt === undefined) delete p.times[key];
+    else p.times[key] = a.beforeAt;
+  }
+}
+
+/**
+ * Stores what a batch of events says about customers: events that only show activity widen the
+ * seen range in one statement; traits, consent and channels go through the profile (last write
+ * wins by event time). Runs in the caller's transaction.
+ */
+export async function updateProfiles(tx: Ctx, workspaceId: string, patches: ReadonlyMap<string, ProfilePatch[]>): Promise<void> {
+  const now = tx.clock.now();
+  for (const [id, list] of patches) {
+    const customer = tx.db.updateTable('customers').where('workspace_id', '=', workspaceId).where('id', '=', id);
+    if (!list.some((p) => p.traits || p.consent || p.channel)) {
+      const times = list.map((p) => p.at.getTime());
+      const first = new Date(Math.min(...times));
+      const last = new Date(Math.max(...times));
+      await customer.set({ first_seen_at: sql<Date>`least(first_seen_at, ${first})`, last_seen_at: sql<Date>`greatest(last_seen_at, ${last})`, updated_at: now }).execute();
+      continue;
+    }
+    const row = await tx.db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+    if (!row) continue;
+    const profile = readProfile(tx.secrets, row);
+    for (const patch of list) applyPatch(profile, patch);
+    await customer.set({ ...profileColumns(tx.secrets, profile), updated_at: now }).execute();
+  }
+}

@@ -1,0 +1,164 @@
+import { AppError, newId } from '../core/index.js';
+import type { Ctx } from '../store/index.js';
+import { type Actor, systemActor } from '../audit/index.js';
+import { type Identifier, type StoredIdentifier, keyOfStored, sealIdentifierValue, storedKey } from './identifiers.js';
+import { inTransaction, lockAll, lockKey } from './locks.js';
+import { customerLock, mergeCustomers } from './merge.js';
+import { recordConflict } from './conflicts.js';
+import { type IdentityRules, loadIdentityRules } from './rules.js';
+
+export interface ResolveOptions {
+  /** Event time: when a new customer was first seen, when a merge happened. */
+  at: Date;
+  messageId?: string | null;
+  /** The workspace's rules, when the caller has them already (a batch). */
+  rules?: IdentityRules;
+  actor?: Actor;
+}
+
+export interface Resolution {
+  customerId: string;
+  created: boolean;
+  /** Customers merged into customerId by this call. */
+  merged: string[];
+  conflicts: number;
+}
+
+/**
+ * OneID: the customer these identifiers belong to. Finds customers by any identifier, creates
+ * one when none matches, and merges when they point at several — unless a per-customer limit
+ * would break, in which case the link is refused and recorded as a conflict for review. New
+ * identifiers are attached within the limits. Concurrent calls over shared identifiers or
+ * customers are serialized by advisory locks, so the graph stays consistent across processes.
+ */
+export async function resolve(ctx: Ctx, workspaceId: string, identifiers: readonly Identifier[], opts: ResolveOptions): Promise<Resolution> {
+  return inTransaction(ctx, async (tx) => {
+    const rules = opts.rules ?? (await loadIdentityRules(tx.db, workspaceId));
+    const ids = identifying(identifiers, rules).map((id) => sealIdentifierValue(tx.secrets, id));
+    if (ids.length === 0) throw new AppError('validation_failed', 'an event needs an identifying id (userId, anonymousId or an identifying external id)');
+    await lockAll(tx.db, ids.map((s) => identityLock(workspaceId, s)));
+    const owners = await lockOwners(tx, workspaceId, ids);
+    const link = { tx, workspaceId, rules, opts };
+    if (owners.size === 0) {
+      const customerId = await createCustomer(tx, workspaceId, opts.at);
+      const conflicts = await attach(link, customerId, ids, new Map());
+      return { customerId, created: true, merged: [], conflicts };
+    }
+    // The customer behind the strongest identifier survives (the oldest one on a tie).
+    const matched = ids.filter((s) => owners.has(keyOfStored(s)));
+    const ranked = [...matched].sort((a, b) => rules.get(b.id.type).priority - rules.get(a.id.type).priority || (owners.get(keyOfStored(a))! < owners.get(keyOfStored(b))! ? -1 : 1));
+    const customerId = owners.get(keyOfStored(ranked[0]))!;
+    const counts = await limitedCounts(tx, workspaceId, [...new Set(owners.values())], rules);
+    const merged: string[] = [];
+    let conflicts = 0;
+    for (const s of ranked) {
+      const other = owners.get(keyOfStored(s))!;
+      if (other === customerId || merged.includes(other)) continue;
+      const broken = rules.limited().find((r) => count(counts, customerId, r.type) + count(counts, other, r.type) > r.maxPerCustomer!);
+      if (broken) {
+        await recordConflict(tx, workspaceId, { link: s, customerId, otherCustomerId: other, reason: `limit:${broken.type}`, messageId: opts.messageId, at: opts.at });
+        conflicts++;
+        continue;
+      }
+      await mergeCustomers(tx, workspaceId, customerId, other, { link: s, messageId: opts.messageId, at: opts.at, actor: opts.actor ?? systemActor });
+      for (const [type, n] of counts.get(other) ?? []) bump(counts, customerId, type, n);
+      merged.push(other);
+    }
+    conflicts += await attach(link, customerId, ids.filter((s) => !owners.has(keyOfStored(s))), counts);
+    return { customerId, created: false, merged, conflicts };
+  });
+}
+
+/** Identifying ids only, each once, strongest first. */
+function identifying(identifiers: readonly Identifier[], rules: IdentityRules): Identifier[] {
+  const seen = new Map<string, Identifier>();
+  for (const id of identifiers) if (rules.get(id.type).identifying) seen.set(storedKey(id), id);
+  return [...seen.values()].sort((a, b) => rules.get(b.type).priority - rules.get(a.type).priority);
+}
+
+export function identityLock(workspaceId: string, s: StoredIdentifier): string {
+  return lockKey('identity', workspaceId, s.id.type, s.id.collection, s.value);
+}
+
+/**
+ * Owners of the identifiers, with every owner locked. A merge elsewhere may move an identifier to
+ * a customer not yet locked while we wait, so read again until the owners are all locked.
+ */
+async function lockOwners(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
+  const locked = new Set<string>();
+  for (;;) {
+    const rows = await tx.db
+      .selectFrom('identities')
+      .select(['type', 'collection', 'value', 'customer_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) => eb(eb.refTuple('type', 'collection', 'value'), 'in', ids.map((s) => eb.tuple(s.id.type, s.id.collection, s.value))))
+      .execute();
+    const owners = new Map(rows.map((r) => [storedKey(r), r.customer_id]));
+    const fresh = [...new Set(owners.values())].filter((c) => !locked.has(c));
+    if (fresh.length === 0) return owners;
+    await lockAll(tx.db, fresh.map((c) => customerLock(workspaceId, c)));
+    for (const c of fresh) locked.add(c);
+  }
+}
+
+type Counts = Map<string, Map<string, number>>;
+
+/** How many ids of each limited type the customers hold. */
+async function limitedCounts(tx: Ctx, workspaceId: string, customers: string[], rules: IdentityRules): Promise<Counts> {
+  const types = rules.limited().map((r) => r.type);
+  const counts: Counts = new Map();
+  if (types.length === 0) return counts;
+  const rows = await tx.db
+    .selectFrom('identities')
+    .select(['customer_id', 'type', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', 'in', customers)
+    .where('type', 'in', types)
+    .groupBy(['customer_id', 'type'])
+    .execute();
+  for (const r of rows) bump(counts, r.customer_id, r.type, Number(r.n));
+  return counts;
+}
+
+function count(counts: Counts, customerId: string, type: string): number {
+  return counts.get(customerId)?.get(type) ?? 0;
+}
+
+function bump(counts: Counts, customerId: string, type: string, n: number): void {
+  const own = counts.get(customerId) ?? new Map<string, number>();
+  own.set(type, (own.get(type) ?? 0) + n);
+  counts.set(customerId, own);
+}
+
+async function createCustomer(tx: Ctx, workspaceId: string, at: Date): Promise<string> {
+  const id = newId(tx.clock);
+  await tx.db
+    .insertInto('customers')
+    .values({ workspace_id: workspaceId, id, name_tokens: [], traits: '{}', first_seen_at: at, last_seen_at: at, updated_at: tx.clock.now() })
+    .execute();
+  return id;
+}
+
+/** Attaches new identifiers within the limits; an id over its limit becomes a conflict. */
+async function attach(
+  link: { tx: Ctx; workspaceId: string; rules: IdentityRules; opts: ResolveOptions },
+  customerId: string,
+  ids: StoredIdentifier[],
+  counts: Counts,
+): Promise<number> {
+  const { tx, workspaceId, rules, opts } = link;
+  const rows = [];
+  let conflicts = 0;
+  for (const s of ids) {
+    const max = rules.get(s.id.type).maxPerCustomer;
+    if (max !== null && count(counts, customerId, s.id.type) >= max) {
+      await recordConflict(tx, workspaceId, { link: s, customerId, otherCustomerId: null, reason: `limit:${s.id.type}`, messageId: opts.messageId, at: opts.at });
+      conflicts++;
+      continue;
+    }
+    bump(counts, customerId, s.id.type, 1);
+    rows.push({ workspace_id: workspaceId, type: s.id.type, collection: s.id.collection, value: s.value, value_enc: s.valueEnc, customer_id: customerId });
+  }
+  if (rows.length) await tx.db.insertInto('identities').values(rows).execute();
+  return conflicts;
+}

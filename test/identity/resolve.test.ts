@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { systemActor } from '../../src/audit/index.js';
+import { orderStats, rootCustomer, updateProfiles } from '../../src/customers/index.js';
+import {
+  type Identifier,
+  normalizeIdentifier,
+  pushAliases,
+  remappedCustomer,
+  resolve,
+  setIdentityRules,
+  unmerge,
+} from '../../src/identity/index.js';
+import type { StateDB } from '../../src/store/index.js';
+import { seedWorkspace } from '../support/app.js';
+import { insertOrder } from '../support/events.js';
+import { storeKind, TEST_DATABASE_URL, type TestCtx, testStores } from '../support/stores.js';
+
+let ctx: TestCtx;
+let ws: string;
+const at = new Date('2026-06-01T00:00:00Z');
+const id = (type: string, value: string, collection = ''): Identifier => ({ type, value, collection });
+
+beforeAll(async () => {
+  ctx = await testStores();
+  ws = (await seedWorkspace(ctx, 'oneid')).id;
+});
+afterAll(() => ctx?.close());
+
+const liveCustomers = async () =>
+  Number((await ctx.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).executeTakeFirstOrThrow()).n);
+const ownerOf = async (type: string, value: string) =>
+  (await ctx.db.selectFrom('identities').select('customer_id').where('workspace_id', '=', ws).where('type', '=', type).where('value', '=', value).executeTakeFirst())?.customer_id;
+
+describe('resolve', () => {
+  it('creates a customer once and finds it again by any of its identifiers', async () => {
+    const first = await resolve(ctx, ws, [id('user_id', 'u1'), id('phone', '+8613800138001')], { at });
+    expect(first).toMatchObject({ created: true, merged: [], conflicts: 0 });
+    const again = await resolve(ctx, ws, [id('phone', '+8613800138001')], { at });
+    expect(again).toMatchObject({ customerId: first.customerId, created: false });
+  });
+
+  it('stores phones and emails as a blind index plus ciphertext, never in clear', async () => {
+    await resolve(ctx, ws, [id('user_id', 'u-pii'), id('email', 'li@example.cn')], { at });
+    const rows = await ctx.db.selectFrom('identities').selectAll().where('workspace_id', '=', ws).where('type', 'in', ['phone', 'email']).execute();
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const r of rows) {
+      expect(r.value).not.toMatch(/@|\+86/);
+      expect(ctx.secrets.decrypt(r.value_enc!)).toMatch(/@|\+86/);
+    }
+  });
+
+  it('merges two customers linked by an event; the one behind the strongest identifier survives', async () => {
+    const anon = await resolve(ctx, ws, [id('anonymous_id', 'a-merge')], { at });
+    const member = await resolve(ctx, ws, [id('user_id', 'u-merge')], { at });
+    const r = await resolve(ctx, ws, [id('anonymous_id', 'a-merge'), id('user_id', 'u-merge')], { at, messageId: 'msg-link' });
+    expect(r).toMatchObject({ customerId: member.customerId, merged: [anon.customerId], conflicts: 0 });
+    expect(await ownerOf('anonymous_id', 'a-merge')).toBe(member.customerId);
+    expect(await rootCustomer(ctx.db, ws, anon.customerId)).toBe(member.customerId);
+    const merge = await ctx.db.selectFrom('identity_merges').selectAll().where('workspace_id', '=', ws).where('merged_id', '=', anon.customerId).executeTakeFirstOrThrow();
+    expect(merge).toMatchObject({ survivor_id: member.customerId, cause_type: 'anonymous_id', cause_value: 'a-merge', cause_message_id: 'msg-link', actor_type: 'system' });
+  });
+
+  it('refuses a merge that would give a customer two member ids, and records the conflict once', async () => {
+    const c1 = await resolve(ctx, ws, [id('user_id', 'u-shared-1'), id('anonymous_id', 'shared-device')], { at });
+    const c2 = await resolve(ctx, ws, [id('user_id', 'u-shared-2')], { at });
+    const before = await liveCustomers();
+    for (let i = 0; i < 2; i++) {
+      const r = await resolve(ctx, ws, [id('user_id', 'u-shared-2'), id('anonymous_id', 'shared-device')], { at });
+      expect(r).toMatchObject({ customerId: c2.customerId, merged: [], conflicts: 1 });
+    }
+    expect(await liveCustomers()).toBe(before);
+    expect(await ownerOf('anonymous_id', 'shared-device')).toBe(c1.customerId);
+    const conflicts = await ctx.db.selectFrom('identity_conflicts').selectAll().where('workspace_id', '=', ws).where('value', '=', 'shared-device').execute();
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]).toMatchObject({ customer_id: c2.customerId, other_customer_id: c1.customerId, reason: 'limit:user_id', occurrences: 2, status: 'open' });
+  });
+
+  it('does not attach a second phone, until the workspace lifts the limit', async () => {
+    const c = await resolve(ctx, ws, [id('user_id', 'u-phones'), id('phone', '+8613900000001')], { at });
+    expect((await resolve(ctx, ws, [id('user_id', 'u-phones'), id('phone', '+8613900000002')], { at })).conflicts).toBe(1);
+    const phones = () => ctx.db.selectFrom('identities').select('value').where('workspace_id', '=', ws).where('customer_id', '=', c.customerId).where('type', '=', 'phone').execute();
+    expect(await phones()).toHaveLength(1);
+    await setIdentityRules(ctx, ws, [{ type: 'phone', identifying: true, priority: 80, maxPerCustomer: null }], { actor: systemActor });
+    expect((await resolve(ctx, ws, [id('user_id', 'u-phones'), id('phone', '+8613900000002')], { at })).conflicts).toBe(0);
+    expect(await phones()).toHaveLength(2);
+    await setIdentityRules(ctx, ws, [{ type: 'phone', identifying: true, priority: 80, maxPerCustomer: 1 }], { actor: systemActor });
+  });
+
+  it('keeps non-identifying types out of the graph', async () => {
+    await setIdentityRules(ctx, ws, [{ type: 'device_model', identifying: false, priority: 1, maxPerCustomer: null }], { actor: systemActor });
+    const a = await resolve(ctx, ws, [id('anonymous_id', 'dm-1'), id('device_model', 'iPhone15')], { at });
+    const b = await resolve(ctx, ws, [id('anonymous_id', 'dm-2'), id('device_model', 'iPhone15')], { at });
+    expect(a.customerId).not.toBe(b.customerId);
+    expect(await ownerOf('device_model', 'iPhone15')).toBeUndefined();
+    await expect(setIdentityRules(ctx, ws, [{ type: 'user_id', identifying: false, priority: 1, maxPerCustomer: 1 }], { actor: systemActor })).rejects.toThrow(/always identifies/);
+  });
+
+  it('refuses empty, placeholder and absurd identifier values', () => {
+    for (const [type, value] of [
+      ['anonymous_id', ''],
+      ['anonymous_id', '   '],
+      ['anonymous_id', 'undefined'],
+      ['user_id', 'null'],
+      ['user_id', 'x'.repeat(201)],
+      ['user_id', 'a\u0000b'],
+      ['phone', '12345'],
+      ['email', 'not-an-email'],
+    ]) {
+      expect(normalizeIdentifier(type, value)).toHaveProperty('error');
+    }
+    expect(normalizeIdentifier('phone', '138 0013 8000')).toEqual({ type: 'phone', collection: '', value: '+8613800138000' });
+    expect(normalizeIdentifier('email', ' Li@Example.CN ')).toEqual({ type: 'email', collection: '', value: 'li@example.cn' });
+  });
+});
+
+describe('history after merges', () => {
+  it('counts the orders of merged customers under the survivor, and gives them back on unmerge', async () => {
+    const a = await resolve(ctx, ws, [id('anonymous_id', 'h-a')], { at });
+    const b = await resolve(ctx, ws, [id('user_id', 'h-b')], { at });
+    await updateProfiles(ctx, ws, new Map([[a.customerId, [{ at: new Date('2026-05-02T00:00:00Z'), traits: { city: '杭州', name: '王小二', skin: 'dry' } }]]]));
+    await updateProfiles(ctx, ws, new Map([[b.customerId, [{ at: new Date('2026-05-01T00:00:00Z'), traits: { city: '北京' } }]]]));
+    await insertOrder(ctx, ws, { orderId: 'h-o1', customerId: a.customerId, at: '2026-05-03T00:00:00Z', totalFen: 1000 });
+    await insertOrder(ctx, ws, { orderId: 'h-o2', customerId: b.customerId, at: '2026-05-04T00:00:00Z', totalFen: 2500 });
+
+    const r = await resolve(ctx, ws, [id('anonymous_id', 'h-a'), id('user_id', 'h-b')], { at });
+    expect(r.merged).toEqual([a.customerId]);
+    expect((await orderStats(ctx, ws, [b.customerId])).get(b.customerId)).toMatchObject({ ordersCount: 2, totalSpentFen: 3500 });
+    const survivor = await ctx.db.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', b.customerId).executeTakeFirstOrThrow();
+    expect(survivor.city).toBe('杭州'); // the newer value wins
+    expect(survivor.traits).toMatchObject({ skin: 'dry' });
+    expect(ctx.secrets.decrypt(survivor.name_enc!)).toBe('王小二');
+
+    await pushAliases(ctx);
+    expect(await buyers([a.customerId, b.customerId])).toBe(1);
+
+    const merge = await ctx.db.selectFrom('identity_merges').select('id').where('workspace_id', '=', ws).where('merged_id', '=', a.customerId).executeTakeFirstOrThrow();
+    await unmerge(ctx, ws, merge.id, { actor: systemActor });
+    expect(await rootCustomer(ctx.db, ws, a.customerId)).toBe(a.customerId);
+    expect(await ownerOf('anonymous_id', 'h-a')).toBe(a.customerId);
+    expect((await orderStats(ctx, ws, [b.customerId])).get(b.customerId)).toMatchObject({ ordersCount: 1, totalSpentFen: 2500 });
+    expect(await buyers([a.customerId, b.customerId])).toBe(2);
+    const restored = await ctx.db.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', b.customerId).executeTakeFirstOrThrow();
+    expect(restored.city).toBe('北京');
+    expect(restored.name_enc).toBeNull();
+    expect(restored.traits).not.toHaveProperty('skin');
+    await expect(unmerge(ctx, ws, merge.id, { actor: systemActor })).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('follows chains: a customer merged into one that is merged later belongs to the last survivor', async () => {
+    const a = await resolve(ctx, ws, [id('anonymous_id', 'chain-a')], { at });
+    const b = await resolve(ctx, ws, [id('anonymous_id', 'chain-b'), id('anonymous_id', 'chain-a')], { at });
+    expect(b.merged).toEqual([]); // same customer: chain-b attached to a
+    const c = await resolve(ctx, ws, [id('wechat_openid', 'chain-o', 'wx-app')], { at });
+    const d = await resolve(ctx, ws, [id('user_id', 'chain-u')], { at });
+    await resolve(ctx, ws, [id('wechat_openid', 'chain-o', 'wx-app'), id('anonymous_id', 'chain-b')], { at });
+    await resolve(ctx, ws, [id('user_id', 'chain-u'), id('wechat_openid', 'chain-o', 'wx-app')], { at });
+    const root = await rootCustomer(ctx.db, ws, a.customerId);
+    expect(root).toBe(d.customerId);
+    expect(await rootCustomer(ctx.db, ws, c.customerId)).toBe(d.customerId);
+    await insertOrder(ctx, ws, { orderId: 'chain-o1', customerId: a.customerId, at: '2026-05-05T00:00:00Z', totalFen: 100 });
+    await insertOrder(ctx, ws, { orderId: 'chain-o2', customerId: c.customerId, at: '2026-05-05T00:00:00Z', totalFen: 100 });
+    await pushAliases(ctx);
+    expect(await buyers([a.customerId, c.customerId, d.customerId])).toBe(1);
+  });
+});
+
+/** Distinct buyers among the given original customer ids, counted through the events-store remap. */
+async function buyers(ids: string[]): Promise<number> {
+  const remap = remappedCustomer(ctx.events, 'o.customer_id');
+  const [row] = await ctx.events.query<{ n: number }>(
+    `SELECT uniqExact(${remap.customer}) AS n FROM ${ctx.events.table('orders')} AS o FINAL ${remap.join}
+     WHERE o.workspace_id = {ws:UUID} AND o.customer_id IN {ids:Array(UUID)}`,
+    { ws, ids },
+  );
+  return Number(row.n);
+}
+
+describe('concurrent linking', () => {
+  it('ends with one customer per person when separate connection pools race over the same identifiers', async () => {
+    // On PostgreSQL a second pool is a second set of sessions, as a second process would have.
+    const other = storeKind === 'postgres' ? await secondPool() : null;
+    const ctx2 = other ? { ...ctx, db: other } : ctx;
+    try {
+      const people = Array.from({ length: 25 }, (_, i) => ({
+        user: id('user_id', `race-u${i}`),
+        anon: id('anonymous_id', `race-a${i}`),
+        phone: id('phone', `+86137${String(i).padStart(8, '0')}`),
+        openid: id('wechat_openid', `race-o${i}`, 'wx-mp'),
+      }));
+      await Promise.all(
+        people.flatMap((p) => [
+          resolve(ctx, ws, [p.anon, p.openid], { at }),
+          resolve(ctx2, ws, [p.phone, p.anon], { at }),
+          resolve(ctx, ws, [p.openid, p.user], { at }),
+          resolve(ctx2, ws, [p.user, p.phone], { at }),
+        ]),
+      );
+      for (const p of people) {
+        const owners = await Promise.all([p.user, p.anon, p.openid].map((i) => ownerOf(i.type, i.value)));
+        expect(new Set(owners).size).toBe(1);
+        expect(await rootCustomer(ctx.db, ws, owners[0]!)).toBe(owners[0]);
+      }
+      const conflicts = await ctx.db.selectFrom('identity_conflicts').select('id').where('workspace_id', '=', ws).where('value', 'like', 'race-%').execute();
+      expect(conflicts).toEqual([]);
+    } finally {
+      await other?.destroy();
+    }
+  });
+});
+
+async function secondPool(): Promise<Kysely<StateDB>> {
+  const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(ctx.db);
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${rows[0].db}`;
+  return new Kysely<StateDB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url.toString(), max: 10 }) }) });
+}
