@@ -19,12 +19,13 @@ import { type Ctx, pingStores } from '../store/index.js';
 import { authRoutes, requirePermission, resolveApiKey, resolveSession, SESSION_COOKIE } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import { analyticsRoutes } from '../analytics/index.js';
+import { segmentRoutes } from '../segments/index.js';
 import { metricsPlugin } from './metrics.js';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, analyticsRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, analyticsRoutes, segmentRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */

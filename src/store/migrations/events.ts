@@ -1,3 +1,5 @@
+import { eventsSegmentsMigrations } from './events-segments.js';
+
 /**
  * Events store (ClickHouse dialect) migrations, in order; each returns its statements for a database.
  * Statements are idempotent (IF NOT EXISTS) because ClickHouse DDL is not transactional.
@@ -59,4 +61,5 @@ export const eventsMigrations: Record<string, (db: string) => string[]> = {
     // messageIds of the refunds already applied to an order, so a re-delivered refund counts once.
     `ALTER TABLE ${db}.orders ADD COLUMN IF NOT EXISTS refund_ids Array(String)`,
   ],
+  ...eventsSegmentsMigrations,
 };

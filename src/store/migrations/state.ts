@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { execScript } from './script.js';
+import { stateSegmentsMigrations } from './state-segments.js';
 
 /**
  * State store migrations, in order. Never edit one that has shipped: add the next.
@@ -253,4 +254,5 @@ export const stateMigrations: Record<string, Migration> = {
       `);
     },
   },
+  ...stateSegmentsMigrations,
 };

@@ -1,0 +1,8 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Ctx } from '../store/index.js';
+import { rfmRoutes } from './rfm-routes.js';
+
+/** Every HTTP route of the segments module. */
+export const segmentRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, opts) => {
+  await app.register(rfmRoutes, opts);
+};

@@ -1,0 +1,62 @@
+import { DAY_MS, zonedDayStart } from '../core/index.js';
+import { chTime, type EventsStore } from '../store/index.js';
+import { remappedCustomer } from '../identity/index.js';
+
+/**
+ * Collects ClickHouse query parameters. Every value reaches the server through {name:Type}
+ * binding; SQL text only ever contains generated parameter names and fixed fragments.
+ */
+export class Params {
+  readonly values: Record<string, unknown>;
+  private next = 0;
+  constructor(workspaceId: string) {
+    this.values = { ws: workspaceId };
+  }
+  add(type: string, value: unknown): string {
+    const name = `p${this.next++}`;
+    this.values[name] = value;
+    return `{${name}:${type}}`;
+  }
+  time(at: Date): string {
+    return this.add("DateTime64(3, 'UTC')", chTime(at));
+  }
+}
+
+/**
+ * Rows of an events-store table keyed by customer, with the customer resolved through OneID
+ * merges: `FROM <from> WHERE …` yields `cid`, the live customer the row counts for.
+ */
+export function remapped(ev: EventsStore, table: string, alias: string, final = false): { from: string; cid: string } {
+  const remap = remappedCustomer(ev, `${alias}.customer_id`);
+  return { from: `${ev.table(table)} AS ${alias}${final ? ' FINAL' : ''} ${remap.join}`, cid: remap.customer };
+}
+
+/**
+ * Purchases: the newest version of every completed order, under the live customer, with its
+ * amount net of partial refunds (ingest marks a fully refunded order 'refunded': not a purchase).
+ * Columns: cid, order_id, ordered_at, net_fen, skus, categories.
+ */
+export function netOrders(ev: EventsStore): string {
+  const o = remapped(ev, 'orders', 'o', true);
+  return `SELECT ${o.cid} AS cid, o.order_id AS order_id, o.ordered_at AS ordered_at,
+      greatest(o.total_fen - o.refunded_fen, 0) AS net_fen, o.skus AS skus, o.categories AS categories
+    FROM ${o.from}
+    WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'`;
+}
+
+/** Start of the local day `days - 1` days before today: "the last N days" includes today. */
+export function lastDaysStart(now: Date, timeZone: string, days: number): Date {
+  const today = zonedDayStart(now, timeZone);
+  // From noon of the target day, so a DST change on the way cannot shift the date.
+  return zonedDayStart(new Date(today.getTime() - (days - 1) * DAY_MS + 12 * 3_600_000), timeZone);
+}
+
+/** Local midnight starting a YYYY-MM-DD date in the zone. */
+export function localDateStart(date: string, timeZone: string): Date {
+  return zonedDayStart(new Date(`${date}T12:00:00Z`), timeZone);
+}
+
+/** Local midnight ending a YYYY-MM-DD date (the next day's start). */
+export function localDateEnd(date: string, timeZone: string): Date {
+  return zonedDayStart(new Date(new Date(`${date}T12:00:00Z`).getTime() + DAY_MS), timeZone);
+}
