@@ -1,0 +1,224 @@
+import { chTime, type Ctx } from '../store/index.js';
+import { isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
+import { type Identifier, type IdentityRules, inTransaction, loadIdentityRules, pushAliases, resolve } from '../identity/index.js';
+import type { InboxEvent } from './normalize.js';
+import { type OrderEvent, writeOrders } from './orders.js';
+
+interface InboxRow {
+  workspace_id: string;
+  message_id: string;
+  payload: string;
+}
+
+/** A row that failed this often while others succeeded is set aside (kept, with its error). */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Moves inbox events to the events store until the inbox is empty: resolves each event's
+ * customer (OneID), updates profiles, folds orders, inserts the events, and marks the rows done
+ * — all in one state-store transaction that commits only after the events store has the rows.
+ * A crash anywhere leaves the rows pending, and redoing them is harmless (events de-duplicate by
+ * messageId, orders by refund ids, identity and traits are idempotent).
+ */
+export async function drainInbox(ctx: Ctx, batchSize = 500): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await processBatch(ctx, batchSize);
+    total += n;
+    if (n < batchSize) break;
+  }
+  await pushAliases(ctx);
+  return total;
+}
+
+async function processBatch(ctx: Ctx, limit: number): Promise<number> {
+  try {
+    return await inTransaction(ctx, async (tx) => {
+      const rows = await claim(tx, limit);
+      await ingestRows(tx, rows);
+      return rows.length;
+    });
+  } catch (err) {
+    ctx.log.warn({ err }, 'ingest batch failed; retrying its events one by one');
+    return processOneByOne(ctx, limit);
+  }
+}
+
+/**
+ * Isolates an event the stores refuse so it cannot hold back the others. Failures count against
+ * a row only when other rows succeed in the same pass: if all fail, a store is down, and the
+ * error goes up for the worker to retry later.
+ */
+async function processOneByOne(ctx: Ctx, limit: number): Promise<number> {
+  const pending = await ctx.db
+    .selectFrom('ingest_inbox')
+    .select(['workspace_id', 'message_id'])
+    .where('processed_at', 'is', null)
+    .where('attempts', '<', MAX_ATTEMPTS)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+  const failures: { row: (typeof pending)[number]; err: unknown }[] = [];
+  let done = 0;
+  for (const row of pending) {
+    try {
+      done += await inTransaction(ctx, async (tx) => {
+        const rows = await claim(tx, 1, row);
+        await ingestRows(tx, rows);
+        return rows.length;
+      });
+    } catch (err) {
+      failures.push({ row, err });
+    }
+  }
+  if (failures.length && done === 0) throw failures[0].err;
+  for (const { row, err } of failures) {
+    ctx.log.error({ err, messageId: row.message_id }, 'an ingest event failed');
+    await ctx.db
+      .updateTable('ingest_inbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), error: String((err as Error)?.message ?? err).slice(0, 1000) }))
+      .where('workspace_id', '=', row.workspace_id)
+      .where('message_id', '=', row.message_id)
+      .execute();
+  }
+  return done + failures.length;
+}
+
+/** Pending rows, locked for this transaction; other workers skip them. */
+async function claim(tx: Ctx, limit: number, only?: { workspace_id: string; message_id: string }): Promise<InboxRow[]> {
+  let q = tx.db
+    .selectFrom('ingest_inbox')
+    .select(['workspace_id', 'message_id', 'payload'])
+    .where('processed_at', 'is', null)
+    .where('attempts', '<', MAX_ATTEMPTS)
+    .orderBy('received_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked();
+  if (only) q = q.where('workspace_id', '=', only.workspace_id).where('message_id', '=', only.message_id);
+  return q.execute();
+}
+
+async function ingestRows(tx: Ctx, rows: InboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const byWorkspace = new Map<string, InboxEvent[]>();
+  for (const r of rows) {
+    const list = byWorkspace.get(r.workspace_id) ?? [];
+    list.push(JSON.parse(tx.secrets.decrypt(r.payload)) as InboxEvent);
+    byWorkspace.set(r.workspace_id, list);
+  }
+  const eventRows: Record<string, unknown>[] = [];
+  const orders: OrderEvent[] = [];
+  for (const [ws, events] of byWorkspace) {
+    const resolver = new BatchResolver(tx, ws, await loadIdentityRules(tx.db, ws));
+    const patches = new Map<string, ProfilePatch[]>();
+    for (const e of events.sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
+      const customerId = await resolver.customerOf(e);
+      const list = patches.get(customerId) ?? [];
+      list.push(patchOf(e));
+      patches.set(customerId, list);
+      eventRows.push(eventRow(ws, e, customerId));
+      if (e.order) orders.push({ workspaceId: ws, customerId, messageId: e.messageId, at: new Date(e.timestamp), fact: e.order });
+    }
+    await updateProfiles(tx, ws, resolver.redirect(patches));
+  }
+  await writeOrders(tx, orders);
+  await tx.events.insert('events', eventRows);
+  const now = tx.clock.now();
+  for (const [ws, events] of byWorkspace) {
+    await tx.db
+      .updateTable('ingest_inbox')
+      .set({ processed_at: now, payload: '' })
+      .where('workspace_id', '=', ws)
+      .where('message_id', 'in', events.map((e) => e.messageId))
+      .execute();
+  }
+}
+
+/**
+ * Resolves the events of one workspace in a batch. Events with the same ids resolve once; a
+ * merge invalidates that memory and redirects what the batch collected for the merged customer.
+ */
+class BatchResolver {
+  private readonly known = new Map<string, string>();
+  private readonly mergedInto = new Map<string, string>();
+  constructor(
+    private readonly tx: Ctx,
+    private readonly workspaceId: string,
+    private readonly rules: IdentityRules,
+  ) {}
+
+  async customerOf(e: InboxEvent): Promise<string> {
+    const ids = e.type === 'alias' ? await this.aliasIds(e) : e.identifiers;
+    const key = ids.map((i) => `${i.type}\u0000${i.collection}\u0000${i.value}`).sort().join('\u0001');
+    const cached = this.known.get(key);
+    if (cached) return cached;
+    const r = await resolve(this.tx, this.workspaceId, ids, { at: new Date(e.timestamp), messageId: e.messageId, rules: this.rules });
+    if (r.merged.length) {
+      this.known.clear();
+      for (const m of r.merged) this.mergedInto.set(m, r.customerId);
+    }
+    this.known.set(key, r.customerId);
+    return r.customerId;
+  }
+
+  /** Segment's previousId is an earlier userId when one is known, otherwise an anonymous id. */
+  private async aliasIds(e: InboxEvent): Promise<Identifier[]> {
+    const previous = e.identifiers.find((i) => i.type === 'anonymous_id' && i.value === e.previousId);
+    if (!previous) return e.identifiers;
+    const asUser = await this.tx.db
+      .selectFrom('identities')
+      .select('customer_id')
+      .where('workspace_id', '=', this.workspaceId)
+      .where('type', '=', 'user_id')
+      .where('collection', '=', '')
+      .where('value', '=', previous.value)
+      .executeTakeFirst();
+    return asUser ? e.identifiers.map((i) => (i === previous ? { ...i, type: 'user_id' } : i)) : e.identifiers;
+  }
+
+  /** The patches keyed by the customers that are live after this batch's merges. */
+  redirect(patches: Map<string, ProfilePatch[]>): Map<string, ProfilePatch[]> {
+    const out = new Map<string, ProfilePatch[]>();
+    for (const [id, list] of patches) {
+      let root = id;
+      while (this.mergedInto.has(root)) root = this.mergedInto.get(root)!;
+      out.set(root, [...(out.get(root) ?? []), ...list]);
+    }
+    return out;
+  }
+}
+
+function patchOf(e: InboxEvent): ProfilePatch {
+  return {
+    at: new Date(e.timestamp),
+    ...(e.type === 'identify' && Object.keys(e.traits).length ? { traits: e.traits } : {}),
+    ...(e.consent ? { consent: e.consent } : {}),
+    ...(e.channel ? { channel: e.channel } : {}),
+  };
+}
+
+/** The events store keeps no personal traits in clear: they live encrypted on the profile. */
+function withoutPersonal(traits: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(traits).filter(([k]) => !isPersonalTrait(k)));
+}
+
+function eventRow(workspaceId: string, e: InboxEvent, customerId: string): Record<string, unknown> {
+  const context = { ...e.context };
+  if (context.traits && typeof context.traits === 'object') context.traits = withoutPersonal(context.traits as Record<string, unknown>);
+  return {
+    workspace_id: workspaceId,
+    message_id: e.messageId,
+    type: e.type,
+    event: e.event ?? '',
+    customer_id: customerId,
+    user_id: e.userId ?? '',
+    anonymous_id: e.anonymousId ?? '',
+    timestamp: chTime(new Date(e.timestamp)),
+    received_at: chTime(new Date(e.receivedAt)),
+    sent_at: e.sentAt ? chTime(new Date(e.sentAt)) : null,
+    properties: JSON.stringify(e.properties),
+    context: JSON.stringify(context),
+    traits: JSON.stringify(withoutPersonal(e.traits)),
+  };
+}

@@ -1,0 +1,55 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AppError } from '../core/index.js';
+import type { Ctx } from '../store/index.js';
+import { resolveWriteKey } from '../auth/index.js';
+import { decodeBody, writeKeyOf } from './body.js';
+import { ingestBatch, ingestOne } from './intake.js';
+import { ingestResponse, LIMITS, MESSAGE_TYPES } from './schema.js';
+
+/**
+ * The Segment-compatible collection API. Existing SDKs work by pointing their host at Siyu:
+ * the write key is the HTTP Basic user name (or `writeKey` in the body), bodies may be gzip, and
+ * every content type is read as JSON (browsers beacon with text/plain).
+ */
+export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ctx }) => {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: LIMITS.batchBytes }, (req, body, done) => {
+    decodeBody(req.headers['content-encoding'], body as Buffer).then(
+      (text) =>
+        parseJson(req, text, (err, value) => {
+          if (err) done(new AppError('bad_request', `the body is not valid JSON: ${err.message}`), undefined);
+          else done(null, value);
+        }),
+      (err: Error) => done(err, undefined),
+    );
+  });
+
+  /** Server SDKs send from few addresses at high rates: the per-IP limit of the console API does not apply. */
+  const config = { public: true, rateLimit: false } as const;
+  const response = { 200: ingestResponse };
+
+  const workspaceOf = async (req: FastifyRequest) => {
+    if (req.body === undefined || req.body === null) throw new AppError('bad_request', 'the body is empty: send the event as JSON');
+    const key = writeKeyOf(req.headers.authorization, req.body);
+    if (!key) throw new AppError('unauthorized', 'send the write key as the HTTP Basic user name, or as writeKey in the body');
+    const found = await resolveWriteKey(ctx, key);
+    if (!found) throw new AppError('unauthorized', 'the write key is unknown or revoked');
+    return found.workspaceId;
+  };
+  const envelope = (req: FastifyRequest) => ({ receivedAt: ctx.clock.now(), ip: req.ip });
+
+  app.post(
+    '/v1/batch',
+    { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: 'Send a batch of events (Segment HTTP API); up to 500 KB, 32 KB an event', response } },
+    async (req) => ingestBatch(ctx, await workspaceOf(req), req.body, envelope(req)),
+  );
+  for (const type of MESSAGE_TYPES) {
+    app.post(
+      `/v1/${type}`,
+      { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: `Send one ${type} event (Segment HTTP API); up to 32 KB`, response } },
+      async (req) => ingestOne(ctx, await workspaceOf(req), type, req.body, envelope(req)),
+    );
+  }
+};
