@@ -19,13 +19,15 @@ import { type Ctx, pingStores } from '../store/index.js';
 import { authRoutes, requirePermission, resolveApiKey, resolveSession, SESSION_COOKIE } from '../auth/index.js';
 import { customerRoutes } from '../customers/index.js';
 import { analyticsRoutes } from '../analytics/index.js';
+import { identityRoutes } from '../identity/index.js';
+import { ingestRoutes } from '../ingest/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { metricsPlugin } from './metrics.js';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, analyticsRoutes, segmentRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */
