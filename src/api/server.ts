@@ -22,12 +22,13 @@ import { analyticsRoutes } from '../analytics/index.js';
 import { identityRoutes } from '../identity/index.js';
 import { ingestRoutes } from '../ingest/index.js';
 import { segmentRoutes } from '../segments/index.js';
+import { wecomRoutes } from '../wecom/index.js';
 import { metricsPlugin } from './metrics.js';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */
