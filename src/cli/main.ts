@@ -19,6 +19,7 @@ import { fail, withStores } from './context.js';
 import { doctor } from './doctor.js';
 import { progressBar } from './progress.js';
 import { serve } from './serve.js';
+import { wecomCommands } from './wecom.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -155,5 +156,7 @@ program
       printSecret(`write key "${key.name}" for ${o.workspace}, shown once:`, key.key);
     }),
   );
+
+wecomCommands(program);
 
 await program.parseAsync(process.argv);

@@ -15,3 +15,5 @@ export { customerRelations, listStaff, listGroups } from './views.js';
 export { WELCOME_TEMPLATES, renderText } from './welcome.js';
 export { wecomIdle } from './jobs.js';
 export { wecomRoutes } from './routes.js';
+export { startWecomWorker } from './worker.js';
+export { mountWecomDemo, SIMULATOR_PREFIX, type WecomDemo } from './demo.js';

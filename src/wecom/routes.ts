@@ -265,7 +265,8 @@ export const wecomRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ct
     pub.get('/wecom/:workspace/callback', { config: { public: true }, schema: { hide: true, params, querystring: callbackQuery } }, async (req, reply) =>
       reply.type('text/plain').send(await verifyCallbackUrl(ctx, req.params.workspace, req.query)),
     );
-    pub.post('/wecom/:workspace/callback', { config: { public: true }, schema: { hide: true, params, querystring: callbackQuery } }, async (req, reply) => {
+    // No rate limit: WeCom retries what it cannot deliver, and the signature guards the route.
+    pub.post('/wecom/:workspace/callback', { config: { public: true, rateLimit: false }, schema: { hide: true, params, querystring: callbackQuery } }, async (req, reply) => {
       await acceptCallback(ctx, req.params.workspace, req.query, typeof req.body === 'string' ? req.body : '');
       return reply.type('text/plain').send('success');
     });

@@ -77,7 +77,8 @@ describe('simulated WeCom and the API client', () => {
     expect(await errcode(api.addContactWay(c, { type: 2, scene: 2, user: ['nobody'] }))).toBe(40003);
     expect(await errcode(api.addContactWay(c, { type: 1, scene: 2, user: ['alice', 'bob'] }))).toBe(40058);
     const way = await api.addContactWay(c, { type: 2, scene: 2, state: 'x'.repeat(30), user: ['alice', 'bob'], skip_verify: true });
-    expect(way.qr_code).toMatch(/^https:\/\//);
+    const qr = await fetch(way.qr_code!);
+    expect([qr.status, qr.headers.get('content-type')]).toEqual([200, 'image/png']);
     await api.updateContactWay(c, { config_id: way.config_id, user: ['bob'] });
     expect((await api.getContactWay(c, way.config_id)).contact_way).toMatchObject({ user: ['bob'], state: 'x'.repeat(30) });
     await api.deleteContactWay(c, way.config_id);

@@ -57,7 +57,8 @@ function validChats(corp: SimCorp, chats: string[]): string[] {
   return chats;
 }
 
-const qr = (kind: string) => `https://wework.qpic.cn/wwpic/${kind}/${hex(12)}/0`;
+/** QR image URLs: the simulator's own PNGs when it knows where it is served, else WeCom-like URLs. */
+const qr = (corp: SimCorp, id: string) => (corp.qrBase ? `${corp.qrBase}/sim/qr/${id}.png` : `https://wework.qpic.cn/wwpic/${id}/0`);
 
 function monthlyCap(corp: SimCorp): number {
   if (corp.massSendMonthlyCap !== null) return corp.massSendMonthlyCap;
@@ -200,7 +201,7 @@ export const handlers: Record<string, Handler> = {
     if (user.length === 0 && !req.party?.length) fail(40058, 'user or party missing');
     checkConfigQuota(corp);
     const config_id = hex(16);
-    const way = { config_id, type: req.type, scene: req.scene, remark: req.remark, skip_verify: req.skip_verify, state: req.state, user, party: req.party ?? [], qr_code: qr('contact'), turn: 0 };
+    const way = { config_id, type: req.type, scene: req.scene, remark: req.remark, skip_verify: req.skip_verify, state: req.state, user, party: req.party ?? [], qr_code: qr(corp, config_id), turn: 0 };
     corp.contactWays.set(config_id, way);
     return { config_id, ...(req.scene === 2 ? { qr_code: way.qr_code } : {}) };
   },
@@ -271,7 +272,7 @@ export const handlers: Record<string, Handler> = {
     if (req.auto_create_room === 1 && (!req.room_base_name || req.room_base_id === undefined)) fail(40058, 'room_base_name and room_base_id are required with auto_create_room');
     checkConfigQuota(corp);
     const config_id = hex(16);
-    corp.joinWays.set(config_id, { ...req, config_id, qr_code: qr('join') });
+    corp.joinWays.set(config_id, { ...req, config_id, qr_code: qr(corp, config_id) });
     return { config_id };
   },
   'POST /cgi-bin/externalcontact/groupchat/get_join_way': (corp, input) => {

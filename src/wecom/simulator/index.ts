@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import * as actions from './actions.js';
 import { CallbackSender, type CallbackTarget } from './callbacks.js';
 import { sendMassTask } from './handlers.js';
+import { restore, snapshot } from './persist.js';
 import { listenStandalone, simulatorPlugin } from './server.js';
 import { type SimCorp, type SimulatorOptions, createCorp } from './state.js';
 
@@ -29,7 +30,22 @@ export class Simulator {
   async listen(): Promise<string> {
     const { app, url } = await listenStandalone(this);
     this.server = app;
+    this.corp.qrBase = url;
     return url;
+  }
+
+  /** Where the simulator is reachable when mounted in another server (its QR images link there). */
+  setBaseUrl(url: string): void {
+    this.corp.qrBase = url;
+  }
+
+  /** The corp's data and callback target as JSON, for a simulator that outlives a process. */
+  save(): string {
+    return snapshot(this.corp, this.callbacks.target);
+  }
+
+  load(json: string): void {
+    this.callbacks.target = restore(this.corp, json);
   }
 
   async close(): Promise<void> {

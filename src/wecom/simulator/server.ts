@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import QRCode from 'qrcode';
 import { z } from 'zod';
 import { addContact, joinGroup, type Sim } from './actions.js';
 import { handlers, sendMassTask } from './handlers.js';
@@ -47,6 +48,8 @@ const controlBody = z.object({
   unionid: z.string().max(100).optional(),
   userid: z.string().optional(),
   msgid: z.string().optional(),
+  /** Pause between repeated scans, as people scan seconds apart (lets Siyu move a code on). */
+  intervalMs: z.number().int().min(0).max(10_000).default(300),
 });
 
 /** The simulated API (/cgi-bin/…) and its script controls (/sim/…), mountable under any prefix. */
@@ -82,16 +85,19 @@ export function simulatorPlugin(sim: Sim): FastifyPluginAsync {
         throw err;
       }
     };
-    const repeat = async <T>(n: number, fn: () => Promise<T>) => {
+    const repeat = async <T>(n: number, pause: number, fn: () => Promise<T>) => {
       const out: T[] = [];
-      for (let i = 0; i < n; i++) out.push(await fn());
+      for (let i = 0; i < n; i++) {
+        if (i > 0 && pause > 0) await new Promise((r) => setTimeout(r, pause));
+        out.push(await fn());
+      }
       return out;
     };
     app.post('/sim/add-contact', { config: noLimit }, async (req) =>
-      control(req.body, (b) => repeat(b.count, () => addContact(sim, b.code ?? fail(40058, 'code missing'), { customer: { name: b.name, unionid: b.unionid } }))),
+      control(req.body, (b) => repeat(b.count, b.intervalMs, () => addContact(sim, b.code ?? fail(40058, 'code missing'), { customer: { name: b.name, unionid: b.unionid } }))),
     );
     app.post('/sim/join-group', { config: noLimit }, async (req) =>
-      control(req.body, (b) => repeat(b.count, () => joinGroup(sim, b.code ?? fail(40058, 'code missing'), { customer: { name: b.name, unionid: b.unionid } }))),
+      control(req.body, (b) => repeat(b.count, 0, () => joinGroup(sim, b.code ?? fail(40058, 'code missing'), { customer: { name: b.name, unionid: b.unionid } }))),
     );
     app.post('/sim/send-message', { config: noLimit }, async (req) =>
       control(req.body, async (b) => {
@@ -101,6 +107,11 @@ export function simulatorPlugin(sim: Sim): FastifyPluginAsync {
         return { messages: pending.length, delivered: sent };
       }),
     );
+    app.get('/sim/qr/:id.png', { config: noLimit }, async (req, reply) => {
+      const { id } = req.params as { id: string };
+      if (!sim.corp.contactWays.has(id) && !sim.corp.joinWays.has(id)) return reply.code(404).send({ errcode: 40058, errmsg: 'no such code' });
+      return reply.type('image/png').send(await QRCode.toBuffer(`https://work.weixin.qq.com/ca/${id}`, { width: 400, margin: 1 }));
+    });
     app.get('/sim/state', { config: noLimit }, async () => ({
       corpId: sim.corp.corpId,
       staff: [...sim.corp.staff.values()],

@@ -34,6 +34,8 @@ export interface SimCorp {
   /** Mass sends received per customer (or group), as epoch seconds. */
   received: Map<string, number[]>;
   moments: Map<string, { jobid: string; moment_id: string }>;
+  /** Where the simulator is served, for its QR image URLs (set when it listens or is mounted). */
+  qrBase: string | null;
 }
 
 export interface SimGroup {
@@ -98,6 +100,7 @@ export function createCorp(opts: SimulatorOptions): SimCorp {
     msgTemplates: new Map(),
     received: new Map(),
     moments: new Map(),
+    qrBase: null,
   };
 }
 
