@@ -3,6 +3,7 @@ import { bootstrapOwner, deleteExpiredSessions, ensureWorkspace } from '../auth/
 import { buildServer } from '../api/index.js';
 import { startIngestWorker } from '../ingest/index.js';
 import { loadDemo } from '../demo/index.js';
+import { startSegmentsWorker } from '../segments/index.js';
 import type { Stores } from '../store/index.js';
 import { cliConfig, fail, openForCli } from './context.js';
 import { progressBar } from './progress.js';
@@ -41,6 +42,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     stops.push(() => app.close());
   }
   if (opts.role !== 'api') stops.push(startWorker(stores));
+  if (opts.role !== 'api') stops.push(startSegmentsWorker(stores));
 
   banner(url, opts.role, credentials);
   const shutdown = async (signal: string) => {

@@ -1,0 +1,55 @@
+import { chTime, type Ctx } from '../../src/store/index.js';
+
+/** A track event with properties, as ingest would store it. */
+export async function track(ctx: Ctx, workspaceId: string, e: { id: string; customerId: string; event: string; at: string; properties?: Record<string, unknown> }) {
+  await ctx.events.insert('events', [
+    {
+      workspace_id: workspaceId,
+      message_id: e.id,
+      type: 'track',
+      event: e.event,
+      customer_id: e.customerId,
+      user_id: '',
+      anonymous_id: '',
+      timestamp: chTime(new Date(e.at)),
+      received_at: chTime(new Date(e.at)),
+      sent_at: null,
+      properties: JSON.stringify(e.properties ?? {}),
+      context: '{}',
+      traits: '{}',
+    },
+  ]);
+}
+
+/** An order with its SKUs and categories; status refunded means fully refunded. */
+export async function order(
+  ctx: Ctx,
+  workspaceId: string,
+  o: { id: string; customerId: string; at: string; totalFen: number; refundedFen?: number; status?: 'completed' | 'refunded'; skus?: string[]; categories?: string[]; version?: number },
+) {
+  await ctx.events.insert('orders', [
+    {
+      workspace_id: workspaceId,
+      order_id: o.id,
+      customer_id: o.customerId,
+      status: o.status ?? 'completed',
+      ordered_at: chTime(new Date(o.at)),
+      refunded_at: null,
+      total_fen: o.totalFen,
+      discount_fen: 0,
+      refunded_fen: o.refundedFen ?? (o.status === 'refunded' ? o.totalFen : 0),
+      channel: 'mp',
+      staff_userid: '',
+      products: '[]',
+      skus: o.skus ?? [],
+      categories: o.categories ?? [],
+      version: o.version ?? 1,
+    },
+  ]);
+}
+
+/** What OneID does on a merge, as far as the stores are concerned. */
+export async function merge(ctx: Ctx, workspaceId: string, mergedId: string, survivorId: string, version = 1) {
+  await ctx.db.updateTable('customers').set({ merged_into: survivorId, updated_at: ctx.clock.now() }).where('workspace_id', '=', workspaceId).where('id', '=', mergedId).execute();
+  await ctx.events.insert('customer_aliases', [{ workspace_id: workspaceId, alias_id: mergedId, customer_id: survivorId, version }]);
+}
