@@ -23,12 +23,13 @@ import { identityRoutes } from '../identity/index.js';
 import { ingestRoutes } from '../ingest/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { wecomRoutes } from '../wecom/index.js';
+import { tagRoutes } from '../tags/index.js';
 import { metricsPlugin } from './metrics.js';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */

@@ -233,11 +233,20 @@ export class RuleCompiler {
 
   private event(r: Extract<Rule, { type: 'event' }>, path: string): string {
     const e = remapped(this.env.events, 'events', 'e');
-    const source = `SELECT ${e.cid} AS cid, e.message_id AS mid FROM ${e.from}
-      WHERE e.workspace_id = {ws:UUID} AND ${this.eventMatch(r, path)} AND ${this.window(r.time, 'e.timestamp', path)}`;
-    const did = r.count
-      ? this.aggregate(source, 'uniqExact(mid)', true, 'number', r.count.op, r.count.value, `${path}.count`)
-      : `(u.customer_id IN (SELECT cid FROM (${source})))`;
+    const match = `e.workspace_id = {ws:UUID} AND ${this.eventMatch(r, path)} AND ${this.window(r.time, 'e.timestamp', path)}`;
+    let did: string;
+    if (r.per) {
+      if (!r.count || holdsForZero(r.count.op, r.count.value)) return this.fail(`${path}.count`, 'per needs a count that 0 does not satisfy (e.g. gte 3)');
+      const args = this.propertyPath(r.per, `${path}.per`);
+      const pred = this.predicate('number', r.count.op, r.count.value, `${path}.count`, { x: 'uniqExact(e.message_id)', present: '1' });
+      did = `(u.customer_id IN (SELECT ${e.cid} AS cid FROM ${e.from} WHERE ${match} AND JSONHas(e.properties, ${args})
+        GROUP BY cid, JSONExtractRaw(e.properties, ${args}) HAVING ${pred}))`;
+    } else {
+      const source = `SELECT ${e.cid} AS cid, e.message_id AS mid FROM ${e.from} WHERE ${match}`;
+      did = r.count
+        ? this.aggregate(source, 'uniqExact(mid)', true, 'number', r.count.op, r.count.value, `${path}.count`)
+        : `(u.customer_id IN (SELECT cid FROM (${source})))`;
+    }
     return r.did === false ? `NOT ${did}` : did;
   }
 
@@ -264,17 +273,23 @@ export class RuleCompiler {
     return this.aggregate(source, r.metric === 'count' ? 'count()' : 'sum(net_fen)', true, 'number', r.op, r.value, path);
   }
 
+  /** Bound path segments of an event property (a.b reads nested objects). */
+  private propertyPath(property: string, path: string): string {
+    const segments = property.split('.');
+    if (segments.some((x) => x === '')) {
+      this.fail(path, 'a property path has no empty parts');
+      return "''";
+    }
+    return segments.map((x) => this.p.add('String', x)).join(', ');
+  }
+
   /** An event property: its type is the value's type (text, number or boolean). */
   private property(w: PropertyFilter, path: string): string {
-    const segments = w.property.split('.');
-    if (segments.some((s) => s === '')) return this.fail(`${path}.property`, 'a property path has no empty parts');
-    const args = segments.map((s) => this.p.add('String', s)).join(', ');
+    const args = this.propertyPath(w.property, `${path}.property`);
     const has = `JSONHas(e.properties, ${args})`;
     const numeric = typeof w.value === 'number' || (Array.isArray(w.value) && typeof w.value[0] === 'number');
     const type: FieldType = typeof w.value === 'boolean' ? 'boolean' : numeric || ['gt', 'gte', 'lt', 'lte', 'between'].includes(w.op) ? 'number' : 'string';
-    if (w.op === 'in' || w.op === 'not_in') {
-      if (numeric) return this.fail(`${path}.value`, `${w.op} compares texts`);
-    }
+    if ((w.op === 'in' || w.op === 'not_in') && numeric) return this.fail(`${path}.value`, `${w.op} compares texts`);
     const x = { string: `JSONExtractString(e.properties, ${args})`, number: `JSONExtractFloat(e.properties, ${args})`, boolean: `if(JSONExtractBool(e.properties, ${args}), 'true', 'false')`, date: '' }[type];
     return this.predicate(type, w.op, w.value, path, { x, present: has });
   }

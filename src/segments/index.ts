@@ -6,7 +6,8 @@ export { type RfmSegmentSummary, type RfmCustomer, listRfmSnapshots, rfmSnapshot
 export { type Rule, type TimeWindow, rule, ruleNodes, LIFECYCLE_STAGES, LTV_TIERS } from './rules.js';
 export { type Segment, type SegmentInput, segmentInput, createSegment, updateSegment, deleteSegment, getSegment, listSegments, refreshSegment, NOBODY } from './segments.js';
 export { type RulePreview, type Member, previewRule, audienceMembers, exportMembersCsv } from './members.js';
-export { type AudienceSpec, type RunResult, refreshAudience, audienceCounts } from './audience.js';
+export { memberView, previewView } from './segment-routes.js';
+export { type AudienceSpec, type RunResult, refreshAudience, audienceCounts, audienceSize } from './audience.js';
 export { compileEnv, compileInto, matchingSql, Params } from './environment.js';
 export { syncProfiles } from './profiles.js';
 export { type LayerKind, type LayerSettings, type LayerSummary, DEFAULT_LAYERS, layerSettings, loadLayer, saveLayer, refreshLayer, layerSummary } from './layers.js';

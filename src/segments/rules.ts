@@ -85,6 +85,7 @@ const event = z
     where: z.array(propertyFilter).max(20).optional(),
     did: z.boolean().optional().describe('false: did not do it (default true)'),
     count: z.object({ op: countOp, value: z.number().int().min(0) }).strict().optional().describe('how many times; any number ≥ 1 when absent'),
+    per: z.string().min(1).max(200).optional().describe('count per value of this property (e.g. product_id: "the same product ≥ 3 times")'),
     time: timeWindow.optional(),
   })
   .strict();

@@ -112,6 +112,7 @@ describe('events and orders', () => {
     ['bought 面霜 (a refunded order is no purchase)', { type: 'orders', metric: 'count', op: 'gte', value: 1, product: { categories: ['面霜'] } }, ['zhang']],
     ['bought by SKU in the last 30 days', { type: 'orders', metric: 'count', op: 'gte', value: 1, product: { skus: ['HY-CRM-001', 'nope'] }, time: { lastDays: 30 } }, ['zhang']],
     ['spent between 100 and 1000 yuan in 2026', { type: 'orders', metric: 'sum_fen', op: 'between', value: [10_000, 99_999], time: { from: '2026-01-01', to: '2026-12-31' } }, ['zhang']],
+    ['viewed the same product ≥ 3 times in 14 days (犹豫用户)', { type: 'event', event: 'Product Viewed', per: 'product.sku', count: { op: 'gte', value: 3 }, time: { lastDays: 14 } }, ['wang', 'zhang']],
     ['added to cart then paid within 24 hours', { type: 'sequence', first: { event: 'Product Added' }, then: { event: 'Order Completed' }, withinHours: 24 }, ['wu']],
     ['… within 48 hours', { type: 'sequence', first: { event: 'Product Added' }, then: { event: 'Order Completed' }, withinHours: 48 }, ['wu', 'zheng']],
   ])('%s', async (_label, rule, expected) => {
@@ -155,6 +156,7 @@ describe('invalid rules are a 400 pointing at the node', () => {
     ['unknown tag', { type: 'tag', tagId: '0190a0b0-0000-7000-8000-000000000009' }, 'body.rule.tagId'],
     ['unknown segment', { type: 'segment', segmentId: '0190a0b0-0000-7000-8000-000000000009' }, 'body.rule.segmentId'],
     ['unknown node type', { type: 'magic' }, 'body.rule.type'],
+    ['per without a count', { type: 'event', event: 'Product Viewed', per: 'product.sku' }, 'body.rule.count'],
   ])('%s', async (_label, rule, path) => {
     const res = await preview(rule);
     expect(res.statusCode).toBe(400);
