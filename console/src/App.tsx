@@ -16,6 +16,10 @@ const Customers = lazy(() => import('./pages/Customers'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const Settings = lazy(() => import('./pages/Settings'));
 const NotFound = lazy(() => import('./pages/NotFound'));
+const WecomLiveCodes = lazy(() => import('./pages/wecom/LiveCodes'));
+const WecomGroups = lazy(() => import('./pages/wecom/Groups'));
+const WecomStaff = lazy(() => import('./pages/wecom/Staff'));
+const WecomConnect = lazy(() => import('./pages/wecom/Connect'));
 
 const BRAND_GREEN = '#07c160';
 
@@ -44,6 +48,10 @@ export function App() {
                     <Route path="customers" element={<Customers />} />
                     <Route path="customers/:id" element={<CustomerDetail />} />
                     <Route path="settings" element={<Settings />} />
+                    <Route path="wecom/live-codes" element={<WecomLiveCodes />} />
+                    <Route path="wecom/groups" element={<WecomGroups />} />
+                    <Route path="wecom/staff" element={<WecomStaff />} />
+                    <Route path="wecom/connect" element={<WecomConnect />} />
                     <Route path="*" element={<NotFound />} />
                   </Route>
                 </Routes>

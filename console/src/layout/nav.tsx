@@ -40,9 +40,9 @@ export const NAV: NavEntry[] = [
     key: 'wecom',
     icon: <WechatOutlined />,
     children: [
-      { key: 'liveCodes', icon: <QrcodeOutlined /> },
-      { key: 'customerGroups', icon: <CommentOutlined /> },
-      { key: 'staff', icon: <IdcardOutlined /> },
+      { key: 'liveCodes', icon: <QrcodeOutlined />, path: '/wecom/live-codes' },
+      { key: 'customerGroups', icon: <CommentOutlined />, path: '/wecom/groups' },
+      { key: 'staff', icon: <IdcardOutlined />, path: '/wecom/staff' },
     ],
   },
   { key: 'journeys', icon: <NodeIndexOutlined /> },
@@ -57,7 +57,7 @@ export const NAV: NavEntry[] = [
 /** The menu key of the entry whose path is the longest prefix of `pathname`. */
 export function selectedNavKey(pathname: string): string | undefined {
   let best: NavEntry | undefined;
-  for (const entry of NAV) {
+  for (const entry of NAV.flatMap((e) => [e, ...(e.children ?? [])])) {
     const path = entry.path;
     if (!path) continue;
     const matches = path === '/' ? pathname === '/' : pathname === path || pathname.startsWith(`${path}/`);
