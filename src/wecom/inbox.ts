@@ -8,6 +8,7 @@ import { getGroupChat } from './api.js';
 import type { WeComClient } from './client.js';
 import { contactAdded, contactDeleted, contactEdited } from './contacts.js';
 import { CallbackCryptoError, type CallbackKeys, openSigned, withinReplayWindow } from './crypto.js';
+import { WeComError } from './errors.js';
 import { rotateGroupCode, upsertGroup } from './groups.js';
 import { runInBackground } from './jobs.js';
 import { clientFor, loadCredentials } from './settings.js';
@@ -117,7 +118,10 @@ function fail(message: string): never {
 const contactEvent = (ev: WecomEvent) => ({ userid: need(ev, 'UserID'), externalUserid: need(ev, 'ExternalUserID') });
 
 async function groupChanged(ctx: Ctx, workspaceId: string, client: WeComClient, ev: WecomEvent): Promise<void> {
-  const chat = (await getGroupChat(client, need(ev, 'ChatId'))).group_chat;
+  // A group dismissed before we got to it answers 86001; its dismiss event follows.
+  const found = await getGroupChat(client, need(ev, 'ChatId')).catch((err: unknown) => (err instanceof WeComError && err.errcode === 86001 ? null : Promise.reject(err)));
+  if (!found) return;
+  const chat = found.group_chat;
   await upsertGroup(ctx, workspaceId, chat);
   const group = await ctx.db.selectFrom('wecom_groups').select('code_id').where('workspace_id', '=', workspaceId).where('chat_id', '=', chat.chat_id).executeTakeFirstOrThrow();
   if (group.code_id) await rotateGroupCode(ctx, workspaceId, client, group.code_id);
