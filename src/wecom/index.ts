@@ -10,6 +10,7 @@ export { type LiveCode, type LiveCodeInput, CHANNEL_NAMES, createLiveCode, getLi
 export { type GroupCode, type GroupCodeInput, createGroupCode, getGroupCode, listGroupCodes, deleteGroupCode } from './groups.js';
 export { acceptCallback, processInbox, kickInbox, REPLAY_WINDOW_S } from './inbox.js';
 export { syncAll, type SyncResult } from './sync.js';
+export { startTransfer, transferStatus, type TransferInput } from './transfers.js';
 export { liveCodeStats } from './stats.js';
 export { customerRelations, listStaff, listGroups } from './views.js';
 export { WELCOME_TEMPLATES, renderText } from './welcome.js';

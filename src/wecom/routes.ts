@@ -14,6 +14,7 @@ import { STRATEGIES } from './pool.js';
 import { loadCredentials, saveSettings, settingsInput, settingsView, testConnection } from './settings.js';
 import { liveCodeStats, statsQuery } from './stats.js';
 import { syncAll } from './sync.js';
+import { startTransfer, transferInput, transferQuery, transferStatus } from './transfers.js';
 import { customerRelations, listGroups, listStaff } from './views.js';
 import { WELCOME_TEMPLATES, welcomeMessage } from './welcome.js';
 
@@ -228,6 +229,33 @@ export const wecomRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ct
     await deleteGroupCode(ctx, req.principal.workspace.id, req.params.id, { actor: req.principal.actor, requestId: req.id });
     return reply.code(204).send();
   });
+
+  app.post(
+    '/api/wecom/transfers',
+    {
+      config: { permission: 'customers:write' },
+      schema: {
+        tags,
+        summary: 'Hand customers to another staff member (在职继承 / 离职继承); all current customers when none are listed',
+        body: transferInput,
+        response: { 200: z.object({ items: z.array(z.object({ externalUserid: z.string(), ok: z.boolean(), errcode: z.number().int(), message: z.string() })) }) },
+      },
+    },
+    async (req) => ({ items: await startTransfer(ctx, req.principal.workspace.id, req.body, { actor: req.principal.actor, requestId: req.id }) }),
+  );
+  app.get(
+    '/api/wecom/transfers',
+    {
+      config: { permission: 'customers:read' },
+      schema: {
+        tags,
+        summary: 'Handover results from WeCom (done, waiting, refused …); completed ones move the relation',
+        querystring: transferQuery,
+        response: { 200: z.object({ items: z.array(z.object({ externalUserid: z.string(), status: z.string(), takeoverAt: isoDate.nullable() })) }) },
+      },
+    },
+    async (req) => ({ items: wire(await transferStatus(ctx, req.principal.workspace.id, req.query)) }),
+  );
 
   const anyCode = async (workspaceId: string, id: string) => (await codeRow(ctx, workspaceId, id, 'contact').catch(() => codeRow(ctx, workspaceId, id, 'group')));
   app.get('/api/wecom/codes/:id/qr.png', { config: { permission: 'customers:read' }, schema: { tags, summary: 'QR image of the code’s short link', params: idParams } }, async (req, reply) => {
