@@ -41,6 +41,7 @@ export interface CustomerRow {
   email: string | null;
   city: string | null;
   channel: string | null;
+  channelName: string | null;
   firstSeenAt: string;
   lastSeenAt: string;
   ordersCount: number;
@@ -78,6 +79,7 @@ export interface Customer {
   birthday: string | null;
   city: string | null;
   channel: string | null;
+  channelName: string | null;
   firstSeenAt: string;
   lastSeenAt: string;
   createdAt: string;

@@ -156,7 +156,7 @@ function Profile({ customer }: { customer: Customer }) {
         },
         { key: 'birthday', label: t('customer.birthday'), children: fmt.day(customer.birthday) },
         { key: 'city', label: t('customer.city'), children: text(customer.city) },
-        { key: 'channel', label: t('customer.channel'), children: text(customer.channel) },
+        { key: 'channel', label: t('customer.channel'), children: text(customer.channelName) },
         { key: 'firstSeenAt', label: t('customer.firstSeenAt'), children: fmt.dateTime(customer.firstSeenAt) },
         { key: 'lastSeenAt', label: t('customer.lastSeenAt'), children: fmt.dateTime(customer.lastSeenAt) },
         { key: 'createdAt', label: t('customer.createdAt'), children: fmt.dateTime(customer.createdAt) },
@@ -189,7 +189,7 @@ function CustomerView({ customer }: { customer: Customer }) {
             <Space size={12} wrap>
               <Typography.Text type="secondary">{customer.phone || '—'}</Typography.Text>
               {customer.city && <Tag>{customer.city}</Tag>}
-              {customer.channel && <Tag color="green">{customer.channel}</Tag>}
+              {customer.channelName && <Tag color="green">{customer.channelName}</Tag>}
             </Space>
           </div>
         </Flex>

@@ -55,7 +55,7 @@ export default function Customers() {
     { title: t('customer.phone'), dataIndex: 'phone', render: dash },
     { title: t('customer.email'), dataIndex: 'email', render: dash, ellipsis: true },
     { title: t('customer.city'), dataIndex: 'city', render: dash },
-    { title: t('customer.channel'), dataIndex: 'channel', render: dash },
+    { title: t('customer.channel'), dataIndex: 'channelName', render: dash },
     { title: t('customer.ordersCount'), dataIndex: 'ordersCount', align: 'right', render: (n: number) => fmt.number(n) },
     {
       title: t('customer.totalSpent'),
