@@ -56,6 +56,8 @@ export interface LiveCodeRuntime {
   last: string | null;
   total: Record<string, number>;
   current: string[];
+  /** The callback last counted, so a retried callback is not counted twice. */
+  lastEvent?: string;
 }
 
 export interface LiveCode extends LiveCodeConfig {
@@ -240,11 +242,14 @@ export async function deleteLiveCode(ctx: Ctx, workspaceId: string, id: string, 
  * After an add through the code: count it and put the next member on the contact way. A scan
  * between the add and this update goes to the same member, which the daily cap tolerates.
  */
-export async function advanceLiveCode(ctx: Ctx, workspaceId: string, client: WeComClient, code: LiveCode, userid: string): Promise<void> {
+export async function advanceLiveCode(ctx: Ctx, workspaceId: string, client: WeComClient, code: LiveCode, userid: string, eventId: string): Promise<void> {
   const row = await codeRow(ctx, workspaceId, code.id, 'contact');
   const runtime = { last: null, total: {}, current: [], ...(row.runtime as Partial<LiveCodeRuntime>) } as LiveCodeRuntime;
-  runtime.last = userid;
-  runtime.total[userid] = (runtime.total[userid] ?? 0) + 1;
+  if (runtime.lastEvent !== eventId) {
+    runtime.last = userid;
+    runtime.total[userid] = (runtime.total[userid] ?? 0) + 1;
+    runtime.lastEvent = eventId;
+  }
   await moveTo(ctx, workspaceId, client, row, runtime);
 }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { chTime, type Ctx } from '../store/index.js';
 import { getExternalContact, markTags, sendWelcome } from './api.js';
 import type { WeComClient } from './client.js';
@@ -16,6 +17,8 @@ export interface RelationInput {
   tagIds: string[];
   codeId: string | null;
   half?: boolean;
+  /** The welcome of this add: sent, or why not; left as it is when undefined (sync, edits). */
+  welcomeStatus?: string | null;
 }
 
 /** Stores a staff ↔ customer relation as WeCom reports it; a re-add clears an earlier delete. */
@@ -34,6 +37,7 @@ export async function upsertRelation(ctx: Ctx, workspaceId: string, r: RelationI
     deleted_at: null,
     deleted_by: null,
     updated_at: now,
+    ...(r.welcomeStatus !== undefined ? { welcome_status: r.welcomeStatus } : {}),
   };
   await ctx.db
     .insertInto('wecom_relations')
@@ -58,15 +62,26 @@ async function staffName(ctx: Ctx, workspaceId: string, userid: string): Promise
  * auto-tags, the customer in OneID with first-touch attribution, the relation, a timeline event,
  * and the code moves on to its next staff member.
  */
-export async function contactAdded(ctx: Ctx, workspaceId: string, client: WeComClient, ev: { userid: string; externalUserid: string; state?: string; welcomeCode?: string; half: boolean; eventId: string }): Promise<void> {
+export async function contactAdded(ctx: Ctx, workspaceId: string, client: WeComClient, ev: { userid: string; externalUserid: string; state?: string; welcomeCode?: string; half: boolean; eventId: string; welcomed?: string }): Promise<void> {
   const { external_contact: contact, follow_user } = await getExternalContact(client, ev.externalUserid);
   const follow = follow_user.find((f) => f.userid === ev.userid);
   if (!follow) return; // deleted again before we got here: the delete event follows
   const code = await codeByState(ctx, workspaceId, follow.state ?? ev.state);
-  let welcome: string | null = null;
-  if (code?.welcome && ev.welcomeCode) {
+  const at = new Date(follow.createtime * 1000);
+  // The outcome is kept on the stored callback at once: a retry after a later failure must not
+  // send again, nor report the now-used WelcomeCode as a failure.
+  let welcome = ev.welcomed ?? null;
+  if (code?.welcome && ev.welcomeCode && ev.welcomed === undefined) {
     const req = welcomeRequest(code.welcome, { customerName: contact.name, staffName: await staffName(ctx, workspaceId, ev.userid), channelName: code.channelName }, ev.welcomeCode);
     welcome = req ? await sendWelcome(client, req).then(() => 'sent', (err: unknown) => (err instanceof WeComError ? `failed: ${err.errcode} ${err.errmsg}` : Promise.reject(err))) : null;
+    if (welcome) {
+      await ctx.db
+        .updateTable('wecom_inbox')
+        .set({ event: sql`event || ${JSON.stringify({ _welcome: welcome })}::jsonb` })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', ev.eventId)
+        .execute();
+    }
   }
   const tagIds = new Set((follow.tags ?? []).map((t) => t.tag_id).filter((t): t is string => !!t));
   const newTags = (code?.tagIds ?? []).filter((t) => !tagIds.has(t));
@@ -74,10 +89,8 @@ export async function contactAdded(ctx: Ctx, workspaceId: string, client: WeComC
     await markTags(client, { userid: ev.userid, external_userid: ev.externalUserid, add_tag: newTags });
     for (const t of newTags) tagIds.add(t);
   }
-  const at = new Date(follow.createtime * 1000);
   const customerId = await linkContact(ctx, workspaceId, { externalUserid: ev.externalUserid, unionid: contact.unionid, name: contact.name, at, channel: code?.channel, staffUserid: ev.userid });
-  await upsertRelation(ctx, workspaceId, { externalUserid: ev.externalUserid, userid: ev.userid, customerId, follow, tagIds: [...tagIds], codeId: code?.id ?? null, half: ev.half });
-  if (welcome) await ctx.db.updateTable('wecom_relations').set({ welcome_status: welcome }).where('workspace_id', '=', workspaceId).where('external_userid', '=', ev.externalUserid).where('userid', '=', ev.userid).execute();
+  await upsertRelation(ctx, workspaceId, { externalUserid: ev.externalUserid, userid: ev.userid, customerId, follow, tagIds: [...tagIds], codeId: code?.id ?? null, half: ev.half, welcomeStatus: welcome });
   await ctx.events.insert('events', [
     {
       workspace_id: workspaceId,
@@ -95,7 +108,7 @@ export async function contactAdded(ctx: Ctx, workspaceId: string, client: WeComC
       traits: '{}',
     },
   ]);
-  if (code) await advanceLiveCode(ctx, workspaceId, client, code, ev.userid);
+  if (code) await advanceLiveCode(ctx, workspaceId, client, code, ev.userid, ev.eventId);
 }
 
 /** edit_external_contact: remark, description and tags as WeCom has them now. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
@@ -116,6 +116,8 @@ function fail(message: string): never {
 }
 
 const contactEvent = (ev: WecomEvent) => ({ userid: need(ev, 'UserID'), externalUserid: need(ev, 'ExternalUserID') });
+/** _welcome: the welcome outcome an earlier attempt recorded on the stored callback. */
+const addEvent = (ev: WecomEvent) => ({ ...contactEvent(ev), state: ev.State, welcomeCode: ev.WelcomeCode, welcomed: typeof ev._welcome === 'string' ? ev._welcome : undefined });
 
 async function groupChanged(ctx: Ctx, workspaceId: string, client: WeComClient, ev: WecomEvent): Promise<void> {
   // A group dismissed before we got to it answers 86001; its dismiss event follows.
@@ -129,8 +131,8 @@ async function groupChanged(ctx: Ctx, workspaceId: string, client: WeComClient, 
 
 /** What each callback (Event:ChangeType, 回调 docs of 客户联系) does; others are kept, not acted on. */
 const processors: Record<string, Processor> = {
-  'change_external_contact:add_external_contact': (ctx, ws, client, ev, id) => contactAdded(ctx, ws, client, { ...contactEvent(ev), state: ev.State, welcomeCode: ev.WelcomeCode, half: false, eventId: id }),
-  'change_external_contact:add_half_external_contact': (ctx, ws, client, ev, id) => contactAdded(ctx, ws, client, { ...contactEvent(ev), state: ev.State, welcomeCode: ev.WelcomeCode, half: true, eventId: id }),
+  'change_external_contact:add_external_contact': (ctx, ws, client, ev, id) => contactAdded(ctx, ws, client, { ...addEvent(ev), half: false, eventId: id }),
+  'change_external_contact:add_half_external_contact': (ctx, ws, client, ev, id) => contactAdded(ctx, ws, client, { ...addEvent(ev), half: true, eventId: id }),
   'change_external_contact:edit_external_contact': (ctx, ws, client, ev) => contactEdited(ctx, ws, client, contactEvent(ev)),
   'change_external_contact:del_external_contact': (ctx, ws, _c, ev) => contactDeleted(ctx, ws, { ...contactEvent(ev), by: 'staff' }),
   'change_external_contact:del_follow_user': (ctx, ws, _c, ev) => contactDeleted(ctx, ws, { ...contactEvent(ev), by: 'customer' }),
@@ -150,14 +152,63 @@ const processors: Record<string, Processor> = {
 };
 
 const MAX_ATTEMPTS = 5;
+const LEASE_MS = 60_000;
+const PROCESS = randomUUID();
 
-/** Processes stored callbacks in arrival order; a failure is counted and retried by the next pass. */
+/** Takes (or renews) this process's lease on a workspace's inbox; false while another process holds it. */
+async function lease(ctx: Ctx, workspaceId: string): Promise<boolean> {
+  const now = ctx.clock.now();
+  const until = new Date(now.getTime() + LEASE_MS);
+  const row = await ctx.db
+    .insertInto('wecom_inbox_leases')
+    .values({ workspace_id: workspaceId, owner: PROCESS, until })
+    .onConflict((oc) =>
+      oc
+        .column('workspace_id')
+        .doUpdateSet({ owner: PROCESS, until })
+        .where((eb) => eb.or([eb('wecom_inbox_leases.until', '<', now), eb('wecom_inbox_leases.owner', '=', PROCESS)])),
+    )
+    .returning('owner')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function release(ctx: Ctx, workspaceId: string): Promise<void> {
+  await ctx.db.updateTable('wecom_inbox_leases').set({ until: new Date(0) }).where('workspace_id', '=', workspaceId).where('owner', '=', PROCESS).execute();
+}
+
+async function pending(ctx: Ctx, workspaceId: string): Promise<boolean> {
+  const row = await ctx.db.selectFrom('wecom_inbox').select('id').where('workspace_id', '=', workspaceId).where('processed_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Processes stored callbacks in arrival order, in one process at a time per workspace (a lease);
+ * a failure is counted and retried by the next pass. A callback stored by another process while
+ * this one was finishing is picked up by the re-check after the release.
+ */
 export async function processInbox(ctx: Ctx, workspaceId: string): Promise<{ processed: number; failed: number }> {
+  const total = { processed: 0, failed: 0 };
+  while (await lease(ctx, workspaceId)) {
+    try {
+      const r = await drain(ctx, workspaceId);
+      total.processed += r.processed;
+      total.failed += r.failed;
+    } finally {
+      await release(ctx, workspaceId);
+    }
+    if (total.failed > 0 || !(await pending(ctx, workspaceId))) break;
+  }
+  return total;
+}
+
+async function drain(ctx: Ctx, workspaceId: string): Promise<{ processed: number; failed: number }> {
   const client = await clientFor(ctx, workspaceId);
   let processed = 0;
   let failed = 0;
   let after = '';
   for (;;) {
+    if (!(await lease(ctx, workspaceId))) return { processed, failed };
     const rows = await ctx.db
       .selectFrom('wecom_inbox')
       .select(['id', 'kind', 'event', 'attempts'])

@@ -96,6 +96,12 @@ export interface WecomLinkClicksTable {
   clicks: number;
 }
 
+export interface WecomInboxLeasesTable {
+  workspace_id: string;
+  owner: string;
+  until: Timestamp;
+}
+
 declare module '../store/schema.js' {
   interface StateDB {
     wecom_settings: WecomSettingsTable;
@@ -105,5 +111,6 @@ declare module '../store/schema.js' {
     wecom_relations: WecomRelationsTable;
     wecom_groups: WecomGroupsTable;
     wecom_link_clicks: WecomLinkClicksTable;
+    wecom_inbox_leases: WecomInboxLeasesTable;
   }
 }

@@ -121,4 +121,17 @@ export const wecomStateMigrations: Record<string, Migration> = {
       `);
     },
   },
+  '0011_wecom_inbox_lease': {
+    async up(db: Kysely<any>) {
+      await execScript(db, `
+        -- One process at a time drains a workspace's callbacks, in order; a lease left by a process
+        -- that died expires and another takes over.
+        CREATE TABLE wecom_inbox_leases (
+          workspace_id uuid PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+          owner text NOT NULL,
+          until timestamptz NOT NULL
+        )
+      `);
+    },
+  },
 };
