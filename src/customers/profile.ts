@@ -190,24 +190,27 @@ export function revertAdopted(p: Profile, adopted: Adopted): void {
 
 /**
  * Stores what a batch of events says about customers: events that only show activity widen the
- * seen range in one statement; traits, consent and channels go through the profile (last write
- * wins by event time). Runs in the caller's transaction.
+ * seen range of all their customers in one statement; traits, consent and channels go through
+ * the profile (last write wins by event time). Runs in the caller's transaction.
  */
 export async function updateProfiles(tx: Ctx, workspaceId: string, patches: ReadonlyMap<string, ProfilePatch[]>): Promise<void> {
   const now = tx.clock.now();
+  const seenOnly: { id: string; first: Date; last: Date }[] = [];
   for (const [id, list] of patches) {
-    const customer = tx.db.updateTable('customers').where('workspace_id', '=', workspaceId).where('id', '=', id);
-    if (!list.some((p) => p.traits || p.consent || p.channel)) {
+    if (list.some((p) => p.traits || p.consent || p.channel)) {
+      const row = await tx.db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+      if (!row) continue;
+      const profile = readProfile(tx.secrets, row);
+      for (const patch of list) applyPatch(profile, patch);
+      await tx.db.updateTable('customers').set({ ...profileColumns(tx.secrets, profile), updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+    } else {
       const times = list.map((p) => p.at.getTime());
-      const first = new Date(Math.min(...times));
-      const last = new Date(Math.max(...times));
-      await customer.set({ first_seen_at: sql<Date>`least(first_seen_at, ${first})`, last_seen_at: sql<Date>`greatest(last_seen_at, ${last})`, updated_at: now }).execute();
-      continue;
+      seenOnly.push({ id, first: new Date(Math.min(...times)), last: new Date(Math.max(...times)) });
     }
-    const row = await tx.db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
-    if (!row) continue;
-    const profile = readProfile(tx.secrets, row);
-    for (const patch of list) applyPatch(profile, patch);
-    await customer.set({ ...profileColumns(tx.secrets, profile), updated_at: now }).execute();
   }
+  if (seenOnly.length === 0) return;
+  await sql`
+    UPDATE customers c SET first_seen_at = least(c.first_seen_at, s.first), last_seen_at = greatest(c.last_seen_at, s.last), updated_at = ${now}
+    FROM unnest(${sql.val(seenOnly.map((s) => s.id))}::uuid[], ${sql.val(seenOnly.map((s) => s.first.toISOString()))}::timestamptz[], ${sql.val(seenOnly.map((s) => s.last.toISOString()))}::timestamptz[]) AS s(id, first, last)
+    WHERE c.workspace_id = ${workspaceId} AND c.id = s.id`.execute(tx.db);
 }

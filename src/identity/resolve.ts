@@ -25,10 +25,11 @@ export interface Resolution {
 }
 
 /**
- * OneID: the customer these identifiers belong to. Finds customers by any identifier, creates
- * one when none matches, and merges when they point at several — unless a per-customer limit
- * would break, in which case the link is refused and recorded as a conflict for review. New
- * identifiers are attached within the limits. Concurrent calls over shared identifiers or
+ * OneID: the customer these identifiers belong to — the one holding the strongest known
+ * identifier, or a new one when none is known (or when a stronger new id cannot join it).
+ * Customers found through the other identifiers are merged into it unless a per-customer limit
+ * would break; then the link is refused and recorded as a conflict for review. New identifiers
+ * are attached within the limits. Concurrent calls over shared identifiers or
  * customers are serialized by advisory locks, so the graph stays consistent across processes.
  */
 export async function resolve(ctx: Ctx, workspaceId: string, identifiers: readonly Identifier[], opts: ResolveOptions): Promise<Resolution> {
@@ -36,23 +37,27 @@ export async function resolve(ctx: Ctx, workspaceId: string, identifiers: readon
     const rules = opts.rules ?? (await loadIdentityRules(tx.db, workspaceId));
     const ids = identifying(identifiers, rules).map((id) => sealIdentifierValue(tx.secrets, id));
     if (ids.length === 0) throw new AppError('validation_failed', 'an event needs an identifying id (userId, anonymousId or an identifying external id)');
+    const known = await knownCustomer(tx, workspaceId, ids);
+    if (known) return { customerId: known, created: false, merged: [], conflicts: 0 };
     await lockAll(tx.db, ids.map((s) => identityLock(workspaceId, s)));
     const owners = await lockOwners(tx, workspaceId, ids);
-    const link = { tx, workspaceId, rules, opts };
-    if (owners.size === 0) {
-      const customerId = await createCustomer(tx, workspaceId, opts.at);
-      const conflicts = await attach(link, customerId, ids, new Map());
-      return { customerId, created: true, merged: [], conflicts };
-    }
-    // The customer behind the strongest identifier survives (the oldest one on a tie).
-    const matched = ids.filter((s) => owners.has(keyOfStored(s)));
-    const ranked = [...matched].sort((a, b) => rules.get(b.id.type).priority - rules.get(a.id.type).priority || (owners.get(keyOfStored(a))! < owners.get(keyOfStored(b))! ? -1 : 1));
-    const customerId = owners.get(keyOfStored(ranked[0]))!;
+    const ownerOf = (s: StoredIdentifier) => owners.get(keyOfStored(s));
+    const priority = (s: StoredIdentifier) => rules.get(s.id.type).priority;
+    // Strongest first; among equals, the older customer.
+    const owned = ids.filter(ownerOf).sort((a, b) => priority(b) - priority(a) || (ownerOf(a)! < ownerOf(b)! ? -1 : 1));
+    const fresh = ids.filter((s) => !ownerOf(s));
     const counts = await limitedCounts(tx, workspaceId, [...new Set(owners.values())], rules);
+    const link = { tx, workspaceId, rules, opts };
+    const anchor = owned.length ? ownerOf(owned[0])! : null;
+    // A new id stronger than every known one that the known customer has no room for (a new
+    // member id next to a recycled phone) belongs to someone new.
+    const blocked = anchor !== null && fresh.some((s) => priority(s) > priority(owned[0]) && !fits(counts, anchor, s, rules));
+    const created = anchor === null || blocked;
+    const customerId = created ? await createCustomer(tx, workspaceId, opts.at) : anchor;
+    let conflicts = created ? await attach(link, customerId, fresh, counts) : 0;
     const merged: string[] = [];
-    let conflicts = 0;
-    for (const s of ranked) {
-      const other = owners.get(keyOfStored(s))!;
+    for (const s of owned) {
+      const other = ownerOf(s)!;
       if (other === customerId || merged.includes(other)) continue;
       const broken = rules.limited().find((r) => count(counts, customerId, r.type) + count(counts, other, r.type) > r.maxPerCustomer!);
       if (broken) {
@@ -64,9 +69,14 @@ export async function resolve(ctx: Ctx, workspaceId: string, identifiers: readon
       for (const [type, n] of counts.get(other) ?? []) bump(counts, customerId, type, n);
       merged.push(other);
     }
-    conflicts += await attach(link, customerId, ids.filter((s) => !owners.has(keyOfStored(s))), counts);
-    return { customerId, created: false, merged, conflicts };
+    if (!created) conflicts += await attach(link, customerId, fresh, counts);
+    return { customerId, created, merged, conflicts };
   });
+}
+
+function fits(counts: Counts, customerId: string, s: StoredIdentifier, rules: IdentityRules): boolean {
+  const max = rules.get(s.id.type).maxPerCustomer;
+  return max === null || count(counts, customerId, s.id.type) < max;
 }
 
 /** Identifying ids only, each once, strongest first. */
@@ -81,19 +91,40 @@ export function identityLock(workspaceId: string, s: StoredIdentifier): string {
 }
 
 /**
+ * The usual case: every identifier is known and belongs to one customer, so nothing is created,
+ * attached or merged. Locking that customer alone is enough — anything that would move one of
+ * these identifiers (a merge, an unmerge, an assignment) holds that lock too — and a second read
+ * under the lock confirms nothing moved meanwhile.
+ */
+async function knownCustomer(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<string | null> {
+  const single = (owners: Map<string, string>) => {
+    const customers = new Set(owners.values());
+    return owners.size === ids.length && customers.size === 1 ? [...customers][0] : null;
+  };
+  const candidate = single(await ownersOf(tx, workspaceId, ids));
+  if (!candidate) return null;
+  await lockAll(tx.db, [customerLock(workspaceId, candidate)]);
+  return single(await ownersOf(tx, workspaceId, ids)) === candidate ? candidate : null;
+}
+
+async function ownersOf(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
+  const rows = await tx.db
+    .selectFrom('identities')
+    .select(['type', 'collection', 'value', 'customer_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb(eb.refTuple('type', 'collection', 'value'), 'in', ids.map((s) => eb.tuple(s.id.type, s.id.collection, s.value))))
+    .execute();
+  return new Map(rows.map((r) => [storedKey(r), r.customer_id]));
+}
+
+/**
  * Owners of the identifiers, with every owner locked. A merge elsewhere may move an identifier to
  * a customer not yet locked while we wait, so read again until the owners are all locked.
  */
 async function lockOwners(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
   const locked = new Set<string>();
   for (;;) {
-    const rows = await tx.db
-      .selectFrom('identities')
-      .select(['type', 'collection', 'value', 'customer_id'])
-      .where('workspace_id', '=', workspaceId)
-      .where((eb) => eb(eb.refTuple('type', 'collection', 'value'), 'in', ids.map((s) => eb.tuple(s.id.type, s.id.collection, s.value))))
-      .execute();
-    const owners = new Map(rows.map((r) => [storedKey(r), r.customer_id]));
+    const owners = await ownersOf(tx, workspaceId, ids);
     const fresh = [...new Set(owners.values())].filter((c) => !locked.has(c));
     if (fresh.length === 0) return owners;
     await lockAll(tx.db, fresh.map((c) => customerLock(workspaceId, c)));
@@ -107,7 +138,7 @@ type Counts = Map<string, Map<string, number>>;
 async function limitedCounts(tx: Ctx, workspaceId: string, customers: string[], rules: IdentityRules): Promise<Counts> {
   const types = rules.limited().map((r) => r.type);
   const counts: Counts = new Map();
-  if (types.length === 0) return counts;
+  if (types.length === 0 || customers.length === 0) return counts;
   const rows = await tx.db
     .selectFrom('identities')
     .select(['customer_id', 'type', (eb) => eb.fn.countAll<number>().as('n')])

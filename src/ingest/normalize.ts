@@ -52,6 +52,13 @@ export type Normalized = { ok: true; event: InboxEvent } | { ok: false; code: 'v
 const EARLIEST = Date.UTC(2000, 0, 1);
 
 /**
+ * JSON allows strings that PostgreSQL text and jsonb refuse: NUL, and lone surrogates (which
+ * JSON.stringify writes as \udXXX escapes, while paired ones stay characters). An escaped
+ * backslash before the `u` means the text is literal, not an escape.
+ */
+const UNSTORABLE = /(?<!\\)(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+
+/**
  * Validates one raw event and turns it into what the inbox stores: ids normalized, timestamp
  * corrected by (receivedAt − sentAt), order amounts in fen. Returns field errors instead of
  * throwing, so a batch can keep its valid events.
@@ -68,6 +75,9 @@ export function normalizeEvent(raw: unknown, env: Envelope, clock: Clock, typeFr
     ...(typeFromPath ? { type: typeFromPath } : {}),
     ...(env.context && isObject(own.context) ? { context: { ...env.context, ...own.context } } : env.context && own.context === undefined ? { context: env.context } : {}),
   };
+  if (UNSTORABLE.test(JSON.stringify(input))) {
+    return invalid([{ path: '', message: 'contains a NUL character (\\u0000) or an unpaired UTF-16 surrogate, which cannot be stored' }]);
+  }
   const parsed = message.safeParse(input);
   if (!parsed.success) return invalid(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
   const m = parsed.data;

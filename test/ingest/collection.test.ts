@@ -107,6 +107,13 @@ describe('validation', () => {
     }
   });
 
+  it('refuses strings PostgreSQL cannot store: NUL and unpaired surrogates', async () => {
+    const nul = await refused('/v1/identify', '{"userId": "u1", "traits": {"plan": "gold\\u0000"}}');
+    expect(nul.json().detail).toMatch(/NUL character/);
+    expect((await refused('/v1/track', '{"anonymousId": "a", "event": "broken \\ud800 name"}')).statusCode).toBe(400);
+    expect((await send(t, key, '/v1/track', { anonymousId: 'a', event: 'a literal \\u0000 and 😀 are fine' })).statusCode).toBe(200);
+  });
+
   it('refuses events more than a day in the future or before 2000, after skew correction', async () => {
     const future = new Date(RECEIVED + 2 * 86_400_000).toISOString();
     expect((await refused('/v1/track', { anonymousId: 'a', event: 'x', timestamp: future })).json().errors[0]).toMatchObject({ path: 'body.timestamp' });
