@@ -51,3 +51,8 @@ export const getGroupMsgSendResult = (c: WeComClient, body: { msgid: string; use
 export const addMomentTask = (c: WeComClient, body: { text?: { content: string }; attachments?: p.Attachment[]; visible_range?: { sender_list?: { user_list: string[] } } }) =>
   c.post('/cgi-bin/externalcontact/add_moment_task', body, p.momentTaskResponse);
 export const getMomentTaskResult = (c: WeComClient, jobid: string) => c.get('/cgi-bin/externalcontact/get_moment_task_result', { jobid }, p.momentResultResponse);
+
+export const addGroupWelcome = (c: WeComClient, body: p.GroupWelcomeTemplate & { notify?: number }) => c.post('/cgi-bin/externalcontact/group_welcome_template/add', body, p.addGroupWelcomeResponse);
+export const editGroupWelcome = (c: WeComClient, body: p.GroupWelcomeTemplate & { template_id: string }) => c.post('/cgi-bin/externalcontact/group_welcome_template/edit', body, p.okResponse);
+export const getGroupWelcome = (c: WeComClient, templateId: string) => c.post('/cgi-bin/externalcontact/group_welcome_template/get', { template_id: templateId }, p.getGroupWelcomeResponse);
+export const deleteGroupWelcome = (c: WeComClient, templateId: string) => c.post('/cgi-bin/externalcontact/group_welcome_template/del', { template_id: templateId }, p.okResponse);

@@ -106,7 +106,14 @@ async function fillDemo(ctx: Ctx, workspaceId: string, sim: Simulator, staff: st
     },
     by,
   );
-  const groupCode = await createGroupCode(ctx, workspaceId, { name: '福利群活码', channel: 'mp', chatIds: [group.chat_id], roomBaseName: '花漾美妆福利群' }, by);
+  const groupCode = await createGroupCode(
+    ctx,
+    workspaceId,
+    { name: '福利群活码', channel: 'mp', chatIds: [group.chat_id], roomBaseName: '花漾美妆福利群', welcome: '欢迎{{客户昵称}}入群！本群每周三晚8点美妆师在线答疑，回复【肤质】获取专属护理方案。群内仅限200人，满员即止。' },
+    by,
+  );
+  // The owner picks the 入群欢迎语 in the WeCom app, as WeCom's notice asks them to.
+  if (groupCode.welcomeTemplateId) sim.chooseGroupWelcome(group.chat_id, groupCode.welcomeTemplateId);
   for (const [code, n] of [[xhs, 6], [douyin, 6], [parcel, 3]] as const) {
     for (let i = 0; i < n; i++) {
       await sim.addContact(code.configId);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { type Actor, recordAudit } from '../audit/index.js';
-import { addJoinWay, deleteJoinWay, getGroupChat, getJoinWay, updateJoinWay } from './api.js';
+import { addGroupWelcome, addJoinWay, deleteGroupWelcome, deleteJoinWay, getGroupChat, getJoinWay, updateJoinWay } from './api.js';
 import type { WeComClient } from './client.js';
 import { CHANNEL_NAMES, channelKey, codeRow, newShort, newState } from './codes.js';
 import type { GroupChat } from './protocol.js';
@@ -23,6 +23,8 @@ export const groupCodeInput = z.object({
   roomBaseId: z.number().int().min(1).max(100_000).default(2),
   /** Customers per group; default the workspace's group cap (200). */
   cap: z.number().int().min(2).max(500).optional(),
+  /** 入群欢迎语: {{客户昵称}} becomes WeCom's %NICKNAME%. */
+  welcome: z.string().trim().min(1).max(3000).optional(),
 });
 export type GroupCodeInput = z.input<typeof groupCodeInput>;
 
@@ -32,6 +34,14 @@ export interface GroupCodeConfig {
   roomBaseId: number;
   cap: number;
   channelName: string;
+  welcome: string | null;
+  /** The 入群欢迎语素材 in WeCom; WeCom tells the group owners to use it (notify). */
+  welcomeTemplateId: string | null;
+}
+
+/** The joiner's name in a group welcome, written the way the console writes it. */
+export function toNickname(text: string): string {
+  return text.replace(/\{\{\s*(客户昵称|customer_name)\s*\}\}/g, '%NICKNAME%');
 }
 
 export interface GroupView {
@@ -91,12 +101,17 @@ export async function createGroupCode(ctx: Ctx, workspaceId: string, input: Grou
   if (unknown.length) throw new AppError('validation_failed', `unknown groups: ${unknown.join(', ')}`, [{ path: 'chatIds', message: 'pick customer groups synced from WeCom' }]);
   const creds = (await loadCredentials(ctx, workspaceId))!;
   const client = await clientFor(ctx, workspaceId);
+  const welcomeTemplateId = data.welcome
+    ? (await wecomCall('create the group welcome', () => addGroupWelcome(client, { text: { content: toNickname(data.welcome!) }, notify: 1 }))).template_id
+    : null;
   const config: GroupCodeConfig = {
     autoCreate: data.autoCreate,
     roomBaseName: data.roomBaseName ?? known.find((k) => k.chat_id === data.chatIds[0])!.name,
     roomBaseId: data.roomBaseId,
     cap: data.cap ?? creds.options.groupCap,
     channelName: CHANNEL_NAMES[data.channel] ?? data.channel,
+    welcome: data.welcome ?? null,
+    welcomeTemplateId,
   };
   const state = newState(data.channel);
   const way = await wecomCall('create the join way', () =>
@@ -141,8 +156,11 @@ export async function listGroupCodes(ctx: Ctx, workspaceId: string): Promise<Gro
 
 async function toGroupCode(ctx: Ctx, workspaceId: string, r: Awaited<ReturnType<typeof codeRow>>): Promise<GroupCode> {
   const groups = await ctx.db.selectFrom('wecom_groups').selectAll().where('workspace_id', '=', workspaceId).where('code_id', '=', r.id).orderBy('created_at').orderBy('name').execute();
+  const config = r.config as unknown as GroupCodeConfig;
   return {
-    ...(r.config as unknown as GroupCodeConfig),
+    ...config,
+    welcome: config.welcome ?? null,
+    welcomeTemplateId: config.welcomeTemplateId ?? null,
     id: r.id,
     name: r.name,
     channel: r.channel,
@@ -160,6 +178,8 @@ export async function deleteGroupCode(ctx: Ctx, workspaceId: string, id: string,
   const row = await codeRow(ctx, workspaceId, id, 'group');
   const client = await clientFor(ctx, workspaceId);
   await wecomCall('delete the join way', () => deleteJoinWay(client, row.config_id));
+  const templateId = (row.config as Partial<GroupCodeConfig>).welcomeTemplateId;
+  if (templateId) await wecomCall('delete the group welcome', () => deleteGroupWelcome(client, templateId));
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('wecom_codes').set({ deleted_at: ctx.clock.now() }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
     await recordAudit(ctx, trx, { workspaceId, actor: by.actor, action: 'wecom.groupcode.delete', entity: 'wecom_code', entityId: id });

@@ -211,3 +211,17 @@ export const momentTaskRequest = z.object({
 });
 export const momentTaskResponse = ok.extend({ jobid: z.string() });
 export const momentResultResponse = ok.extend({ status: z.number(), type: z.string(), result: z.object({ errcode: z.number(), errmsg: z.string(), moment_id: z.string().optional() }).passthrough() });
+
+/** 入群欢迎语素材管理 (doc 92366): text (with %NICKNAME% for the joiner) and one attachment; notify tells the group owners. */
+export const groupWelcomeTemplate = z.object({
+  text: z.object({ content: z.string().max(3000) }).optional(),
+  image: z.object({ media_id: z.string().optional(), pic_url: z.string().optional() }).optional(),
+  link: z.object({ title: z.string(), picurl: z.string().optional(), desc: z.string().optional(), url: z.string() }).optional(),
+  miniprogram: z.object({ title: z.string(), pic_media_id: z.string(), appid: z.string(), page: z.string() }).optional(),
+});
+export type GroupWelcomeTemplate = z.infer<typeof groupWelcomeTemplate>;
+export const addGroupWelcomeRequest = groupWelcomeTemplate.extend({ agentid: z.number().optional(), notify: z.number().int().min(0).max(1).default(1) });
+export const editGroupWelcomeRequest = groupWelcomeTemplate.extend({ template_id: z.string(), agentid: z.number().optional() });
+export const templateIdRequest = z.object({ template_id: z.string(), agentid: z.number().optional() });
+export const addGroupWelcomeResponse = ok.extend({ template_id: z.string() });
+export const getGroupWelcomeResponse = ok.extend(groupWelcomeTemplate.shape);

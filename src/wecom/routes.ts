@@ -64,6 +64,8 @@ const groupCode = z.object({
   roomBaseName: z.string(),
   roomBaseId: z.number().int(),
   cap: z.number().int(),
+  welcome: z.string().nullable(),
+  welcomeTemplateId: z.string().nullable(),
   chatIds: z.array(z.string()),
   groups: z.array(groupView),
   createdAt: isoDate,

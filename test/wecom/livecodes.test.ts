@@ -109,10 +109,18 @@ describe('done when: a group code with 450 joiners', () => {
   it('ends up with 3 groups of 200, 200 and 50', async () => {
     const first = await t.sim.createGroup('ZhouYaTing', '花漾福利群');
     await t.settle();
-    const res = await t.app.inject({ method: 'POST', url: '/api/wecom/group-codes', headers: t.headers, payload: { name: '福利群活码', channel: 'parcel_card', chatIds: [first.chat_id], roomBaseName: '花漾福利群' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/wecom/group-codes',
+      headers: t.headers,
+      payload: { name: '福利群活码', channel: 'parcel_card', chatIds: [first.chat_id], roomBaseName: '花漾福利群', welcome: '欢迎{{客户昵称}}入群！本群每周三晚8点美妆师在线答疑，群内仅限200人。' },
+    });
     expect(res.statusCode).toBe(201);
     const code = res.json();
     expect(code).toMatchObject({ cap: 200, autoCreate: true, chatIds: [first.chat_id] });
+    expect(t.sim.corp.groupWelcomeTemplates.get(code.welcomeTemplateId)?.text?.content).toBe('欢迎%NICKNAME%入群！本群每周三晚8点美妆师在线答疑，群内仅限200人。');
+    // The owner picks the 入群欢迎语 for the group in the WeCom app.
+    t.sim.chooseGroupWelcome(first.chat_id, code.welcomeTemplateId);
     for (let i = 0; i < 450; i++) await t.sim.joinGroup(code.configId);
     await t.settle();
     const after = (await t.app.inject({ url: `/api/wecom/group-codes/${code.id}`, headers: t.headers })).json();
@@ -122,5 +130,10 @@ describe('done when: a group code with 450 joiners', () => {
       ['花漾福利群3', 50, 50],
     ]);
     expect(after.chatIds).toEqual([after.groups[2].chatId]);
+    expect(t.sim.corp.groupWelcomes).toHaveLength(200);
+    expect(t.sim.corp.groupWelcomes[0].text).toMatch(/^欢迎.+入群！/);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/wecom/group-codes/${code.id}`, headers: t.headers })).statusCode).toBe(204);
+    expect(t.sim.corp.groupWelcomeTemplates.size).toBe(0);
+    expect(t.sim.corp.joinWays.has(code.configId)).toBe(false);
   });
 });

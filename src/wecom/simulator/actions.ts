@@ -120,6 +120,8 @@ export async function joinGroup(sim: Sim, code: string, opts: { customer?: NewCu
   // join_scene 3: joined by scanning the group QR code.
   group.members.push({ userid: customer.external_userid, type: 2, join_time: nowSeconds(corp), join_scene: 3, name: customer.name, ...(customer.unionid ? { unionid: customer.unionid } : {}), ...(way.state ? { state: way.state } : {}) });
   group.version++;
+  const template = group.welcome_template_id ? corp.groupWelcomeTemplates.get(group.welcome_template_id) : undefined;
+  if (template) corp.groupWelcomes.push({ chat_id: group.chat_id, userid: customer.external_userid, text: template.text?.content.replaceAll('%NICKNAME%', customer.name), at: nowSeconds(corp) });
   await sim.callbacks.send({
     Event: 'change_external_chat',
     ChangeType: 'update',
@@ -193,4 +195,11 @@ export function applyTransfers(corp: SimCorp): void {
     }
     t.applied = true;
   }
+}
+
+/** The group owner picks a 入群欢迎语 for the group in the WeCom app (no API does this). */
+export function chooseGroupWelcome(sim: Sim, chatId: string, templateId: string): void {
+  const group = sim.corp.groups.get(chatId) ?? fail(86001, `invalid chatid ${chatId}`);
+  if (!sim.corp.groupWelcomeTemplates.has(templateId)) fail(40058, `invalid template_id ${templateId}`);
+  group.welcome_template_id = templateId;
 }

@@ -354,6 +354,30 @@ export const handlers: Record<string, Handler> = {
     return { send_list: items, next_cursor: next };
   },
 
+  'POST /cgi-bin/externalcontact/group_welcome_template/add': (corp, input) => {
+    const req = parse(p.addGroupWelcomeRequest, input);
+    if (!req.text && !req.image && !req.link && !req.miniprogram) fail(40058, 'text or an attachment missing');
+    const template_id = `msg${hex(12)}`;
+    const { agentid: _a, notify: _n, ...template } = req;
+    corp.groupWelcomeTemplates.set(template_id, template);
+    return { template_id };
+  },
+  'POST /cgi-bin/externalcontact/group_welcome_template/edit': (corp, input) => {
+    const { template_id, agentid: _a, ...template } = parse(p.editGroupWelcomeRequest, input);
+    if (!corp.groupWelcomeTemplates.has(template_id)) fail(40058, `invalid template_id ${template_id}`);
+    corp.groupWelcomeTemplates.set(template_id, template);
+    return {};
+  },
+  'POST /cgi-bin/externalcontact/group_welcome_template/get': (corp, input) => {
+    const { template_id } = parse(p.templateIdRequest, input);
+    return corp.groupWelcomeTemplates.get(template_id) ?? fail(40058, `invalid template_id ${template_id}`);
+  },
+  'POST /cgi-bin/externalcontact/group_welcome_template/del': (corp, input) => {
+    const { template_id } = parse(p.templateIdRequest, input);
+    if (!corp.groupWelcomeTemplates.delete(template_id)) fail(40058, `invalid template_id ${template_id}`);
+    return {};
+  },
+
   'POST /cgi-bin/externalcontact/add_moment_task': (corp, input) => {
     const req = parse(p.momentTaskRequest, input);
     if (!req.text && !req.attachments?.length) fail(40058, 'text or attachments missing');

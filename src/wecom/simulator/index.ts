@@ -80,6 +80,10 @@ export class Simulator {
   adminAddTag(groupName: string, name: string) {
     return actions.adminAddTag(this, groupName, name);
   }
+  /** The owner picks a 入群欢迎语 for the group in the WeCom app. */
+  chooseGroupWelcome(chatId: string, templateId: string): void {
+    actions.chooseGroupWelcome(this, chatId, templateId);
+  }
   refuseTransfer(externalUserid: string) {
     return actions.refuseTransfer(this, externalUserid);
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/index.js';
-import type { Attachment, FollowUser } from '../protocol.js';
+import type { Attachment, FollowUser, GroupWelcomeTemplate } from '../protocol.js';
 
 /** Everything one simulated corp holds. Plain data, so tests can look inside. */
 export interface SimCorp {
@@ -34,6 +34,10 @@ export interface SimCorp {
   /** Mass sends received per customer (or group), as epoch seconds. */
   received: Map<string, number[]>;
   moments: Map<string, { jobid: string; moment_id: string }>;
+  /** 入群欢迎语素材 by template id. */
+  groupWelcomeTemplates: Map<string, GroupWelcomeTemplate>;
+  /** Group welcomes sent to joiners, in order. */
+  groupWelcomes: { chat_id: string; userid: string; text?: string; at: number }[];
   /** Where the simulator is served, for its QR image URLs (set when it listens or is mounted). */
   qrBase: string | null;
 }
@@ -47,6 +51,8 @@ export interface SimGroup {
   members: { userid: string; type: number; join_time: number; join_scene: number; invitor?: { userid: string }; name?: string; unionid?: string; state?: string }[];
   version: number;
   dismissed: boolean;
+  /** The 入群欢迎语 the owner chose for the group in WeCom, if any. */
+  welcome_template_id?: string;
 }
 
 export interface SimMassSend {
@@ -100,6 +106,8 @@ export function createCorp(opts: SimulatorOptions): SimCorp {
     msgTemplates: new Map(),
     received: new Map(),
     moments: new Map(),
+    groupWelcomeTemplates: new Map(),
+    groupWelcomes: [],
     qrBase: null,
   };
 }

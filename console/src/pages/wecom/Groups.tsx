@@ -21,6 +21,7 @@ interface GroupCodeValues {
   autoCreate: boolean;
   roomBaseName?: string;
   cap?: number;
+  welcome?: string;
 }
 
 /** 客户群: group live codes filling their groups up to the cap, and every customer group. */
@@ -49,11 +50,11 @@ export default function Groups() {
     const values = await form.validateFields();
     setSaving(true);
     try {
-      await api.post('/api/wecom/group-codes', values);
+      await api.post('/api/wecom/group-codes', { ...values, welcome: values.welcome?.trim() || undefined });
       setCreating(false);
       data.reload();
     } catch (err) {
-      applyFieldErrors(form, ['name', 'channel', 'chatIds', 'autoCreate', 'roomBaseName', 'cap'], err);
+      applyFieldErrors(form, ['name', 'channel', 'chatIds', 'autoCreate', 'roomBaseName', 'cap', 'welcome'], err);
       message.error(problemText(err));
     } finally {
       setSaving(false);
@@ -98,6 +99,7 @@ export default function Groups() {
           data-testid="groupcode-card"
         >
           <Space direction="vertical" style={{ width: '100%' }}>
+            {code.welcome && <Typography.Text type="secondary">{t('wecom.groups.welcome')}：{code.welcome}</Typography.Text>}
             {code.groups.map((g) => (
               <Space key={g.chatId} style={{ width: '100%' }}>
                 <span style={{ width: 180, display: 'inline-block' }}>
@@ -132,6 +134,9 @@ export default function Groups() {
           </Form.Item>
           <Form.Item name="cap" label={t('wecom.groups.cap')} extra={t('wecom.connect.groupCapHint')}>
             <InputNumber min={2} max={500} />
+          </Form.Item>
+          <Form.Item name="welcome" label={t('wecom.groups.welcome')} extra={t('wecom.groups.welcomeHint')} rules={[{ max: 3000 }]}>
+            <Input.TextArea rows={3} placeholder={t('wecom.groups.welcomePlaceholder')} />
           </Form.Item>
         </Form>
       </Modal>

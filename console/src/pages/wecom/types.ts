@@ -118,6 +118,7 @@ export interface GroupCode {
   autoCreate: boolean;
   roomBaseName: string;
   cap: number;
+  welcome: string | null;
   chatIds: string[];
   groups: { chatId: string; name: string; owner: string; customers: number; joinedByCode: number; dismissed: boolean }[];
   createdAt: string;
