@@ -10,7 +10,8 @@ import { ingestResponse, LIMITS, MESSAGE_TYPES } from './schema.js';
 /**
  * The Segment-compatible collection API. Existing SDKs work by pointing their host at Siyu:
  * the write key is the HTTP Basic user name (or `writeKey` in the body), bodies may be gzip, and
- * every content type is read as JSON (browsers beacon with text/plain).
+ * every content type is read as JSON (browsers beacon with text/plain). analytics.js posts to
+ * one-letter paths (/v1/t, /v1/b for batches) from any origin, so those exist too, with CORS.
  */
 export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ctx }) => {
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -40,16 +41,32 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
   };
   const envelope = (req: FastifyRequest) => ({ receivedAt: ctx.clock.now(), ip: req.ip });
 
-  app.post(
-    '/v1/batch',
-    { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: 'Send a batch of events (Segment HTTP API); up to 500 KB, 32 KB an event', response } },
-    async (req) => ingestBatch(ctx, await workspaceOf(req), req.body, envelope(req)),
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('access-control-allow-origin', '*');
+  });
+  app.options('/v1/*', { config, schema: { hide: true } }, (_req, reply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'authorization, content-type, content-encoding')
+      .header('access-control-max-age', '86400')
+      .send(),
   );
-  for (const type of MESSAGE_TYPES) {
+
+  for (const url of ['/v1/batch', '/v1/b']) {
     app.post(
-      `/v1/${type}`,
-      { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: `Send one ${type} event (Segment HTTP API); up to 32 KB`, response } },
-      async (req) => ingestOne(ctx, await workspaceOf(req), type, req.body, envelope(req)),
+      url,
+      { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: 'Send a batch of events (Segment HTTP API); up to 500 KB, 32 KB an event', hide: url === '/v1/b', response } },
+      async (req) => ingestBatch(ctx, await workspaceOf(req), req.body, envelope(req)),
     );
+  }
+  for (const type of MESSAGE_TYPES) {
+    for (const url of [`/v1/${type}`, `/v1/${type[0]}`]) {
+      app.post(
+        url,
+        { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: `Send one ${type} event (Segment HTTP API); up to 32 KB`, hide: url !== `/v1/${type}`, response } },
+        async (req) => ingestOne(ctx, await workspaceOf(req), type, req.body, envelope(req)),
+      );
+    }
   }
 };

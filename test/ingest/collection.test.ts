@@ -46,6 +46,19 @@ describe('authentication', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('serves browser clients (analytics.js): one-letter paths, writeKey in a text/plain body, CORS', async () => {
+    const beacon = (url: string, payload: object) => t.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain', origin: 'https://shop.example.cn' }, payload: JSON.stringify({ writeKey: key, ...payload }) });
+    const track = await beacon('/v1/t', { type: 'track', anonymousId: 'browser', event: 'Clicked' });
+    expect(track.statusCode).toBe(200);
+    expect(track.headers['access-control-allow-origin']).toBe('*');
+    expect((await beacon('/v1/p', { type: 'page', anonymousId: 'browser', name: 'Home' })).json()).toMatchObject({ accepted: 1 });
+    expect((await beacon('/v1/b', { batch: [{ type: 'identify', anonymousId: 'browser', traits: { plan: 'trial' } }] })).json()).toMatchObject({ accepted: 1 });
+    const preflight = await t.app.inject({ method: 'OPTIONS', url: '/v1/batch', headers: { origin: 'https://shop.example.cn', 'access-control-request-method': 'POST' } });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toContain('content-type');
+    expect((await beacon('/v1/t', { anonymousId: 'browser' })).headers['access-control-allow-origin']).toBe('*'); // errors too
+  });
+
   it('refuses a missing, unknown or revoked key with 401 and stores nothing', async () => {
     const none = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { 'content-type': 'application/json' }, payload: { anonymousId: 'a1', event: 'x' } });
     expect(none.statusCode).toBe(401);
