@@ -118,4 +118,14 @@ describe('full sync on connect, then callbacks and the reconcile', () => {
     const inbox = await t.ctx.db.selectFrom('wecom_inbox').select(['kind', 'error']).where('processed_at', 'is', null).execute();
     expect(inbox).toEqual([]);
   });
+
+  it('treats a half add (免验证, not yet confirmed by the staff member) like an add, and puts it on the customer timeline', async () => {
+    const code = (await t.app.inject({ method: 'POST', url: '/api/wecom/live-codes', headers: t.headers, payload: { name: '公众号菜单', channel: 'mp', pool: [{ userid: 'ChenJing' }], welcome: { text: '你好{{客户昵称}}', attachments: [] } } })).json();
+    const added = await t.sim.addContact(code.configId, { customer: { name: '半加好友' }, half: true });
+    await t.settle();
+    const row = await t.ctx.db.selectFrom('wecom_relations').select(['half', 'welcome_status', 'customer_id']).where('external_userid', '=', added.externalUserid).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ half: true, welcome_status: 'sent' });
+    const timeline = (await t.app.inject({ url: `/api/customers/${row.customer_id}/timeline`, headers: t.headers })).json();
+    expect(timeline.items[0]).toMatchObject({ kind: 'event', event: 'WeCom Contact Added', properties: { staff_userid: 'ChenJing', channel: 'mp', live_code: '公众号菜单', welcome: 'sent' } });
+  });
 });
