@@ -20,6 +20,10 @@ const WecomLiveCodes = lazy(() => import('./pages/wecom/LiveCodes'));
 const WecomGroups = lazy(() => import('./pages/wecom/Groups'));
 const WecomStaff = lazy(() => import('./pages/wecom/Staff'));
 const WecomConnect = lazy(() => import('./pages/wecom/Connect'));
+const Segments = lazy(() => import('./pages/segments/Segments'));
+const SegmentEditor = lazy(() => import('./pages/segments/SegmentEditor'));
+const Layers = lazy(() => import('./pages/rfm/Layers'));
+const Tags = lazy(() => import('./pages/tags/Tags'));
 
 const BRAND_GREEN = '#07c160';
 
@@ -48,6 +52,11 @@ export function App() {
                     <Route path="customers" element={<Customers />} />
                     <Route path="customers/:id" element={<CustomerDetail />} />
                     <Route path="settings" element={<Settings />} />
+                    <Route path="segments" element={<Segments />} />
+                    <Route path="segments/new" element={<SegmentEditor />} />
+                    <Route path="segments/:id" element={<SegmentEditor />} />
+                    <Route path="rfm" element={<Layers />} />
+                    <Route path="tags" element={<Tags />} />
                     <Route path="wecom/live-codes" element={<WecomLiveCodes />} />
                     <Route path="wecom/groups" element={<WecomGroups />} />
                     <Route path="wecom/staff" element={<WecomStaff />} />

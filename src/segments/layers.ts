@@ -138,8 +138,11 @@ export interface LayerSummary {
   customers: number;
 }
 
+/** Customers per level; a workspace never evaluated yet is evaluated first. */
 export async function layerSummary(ctx: Ctx, ws: Workspace, kind: LayerKind): Promise<LayerSummary> {
   const settings = await loadLayer(ctx, ws.id, kind);
+  const ran = await ctx.db.selectFrom('audience_runs').select('id').where('workspace_id', '=', ws.id).where('audience', '=', kind).executeTakeFirst();
+  if (!ran) await refreshLayer(ctx, ws, kind);
   const counts = await audienceCounts(ctx, ws.id, kind);
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const byKey = new Map(settings.levels.map((l) => [l.key, l]));

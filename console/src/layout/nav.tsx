@@ -33,9 +33,9 @@ export interface NavEntry {
 export const NAV: NavEntry[] = [
   { key: 'dashboard', icon: <DashboardOutlined />, path: '/' },
   { key: 'customers', icon: <TeamOutlined />, path: '/customers' },
-  { key: 'tags', icon: <TagsOutlined /> },
-  { key: 'segments', icon: <ApartmentOutlined /> },
-  { key: 'rfm', icon: <AppstoreOutlined /> },
+  { key: 'tags', icon: <TagsOutlined />, path: '/tags' },
+  { key: 'segments', icon: <ApartmentOutlined />, path: '/segments' },
+  { key: 'rfm', icon: <AppstoreOutlined />, path: '/rfm' },
   {
     key: 'wecom',
     icon: <WechatOutlined />,

@@ -1,0 +1,180 @@
+// RFM and segment benchmark (issue 5). Generates the demo brand straight into embedded chDB,
+// then measures, in one run on this machine:
+//   - RFM full recompute: the scoring query alone, and with storing a snapshot;
+//   - the live count of a 5-condition segment rule;
+//   - membership refresh of a segment over the whole workspace (first and steady state);
+//   - the same RFM in PostgreSQL (SQL, on the local server) and in pandas, as ratios.
+// Usage: npx tsx bench/rfm.ts [--customers 1000000] [--mean-orders 10] [--runs 5] [--reuse]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { systemActor } from '../src/audit/index.js';
+import { ensureWorkspace } from '../src/auth/index.js';
+import { createLogger, createSecrets, DAY_MS, loadConfig, manualClock } from '../src/core/index.js';
+import { type Ctx, migrateEventsStore, migrateStateStore, openEventsStore, openStateStore } from '../src/store/index.js';
+import { compileEnv, compileInto, computeRfmSnapshot, createSegment, DEFAULT_RFM_SETTINGS, matchingSql, Params, refreshSegment, rfmScoresSql, type Rule } from '../src/segments/index.js';
+import { generateIntoEvents } from './rfm-data.js';
+import { exportOrdersCsv, pandasRfm, postgresRfm } from './rfm-peers.js';
+
+const { values: args } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '1000000' },
+    'mean-orders': { type: 'string', default: '10' },
+    'event-density': { type: 'string', default: '0.02' },
+    runs: { type: 'string', default: '5' },
+    reuse: { type: 'boolean', default: false },
+    postgres: { type: 'string', default: process.env.SIYU_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+});
+const customers = Number(args.customers);
+const runs = Number(args.runs);
+const NOW = new Date('2026-06-15T04:00:00Z');
+const TZ = 'Asia/Shanghai';
+const dir = path.resolve('bench/out', `rfm-${customers}`);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+}
+
+async function repeat<T>(n: number, fn: (i: number) => Promise<T>): Promise<{ times: number[]; last: T }> {
+  const times: number[] = [];
+  let last!: T;
+  for (let i = 0; i < n; i++) {
+    const r = await timed(() => fn(i));
+    times.push(r.ms);
+    last = r.value;
+  }
+  return { times, last };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+
+async function main() {
+  if (!args.reuse) fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const clock = manualClock(NOW);
+  const db = await openStateStore({ dir: path.join(dir, 'state') });
+  const events = await openEventsStore({ dir: path.join(dir, 'events'), database: 'bench' });
+  await migrateStateStore(db);
+  await migrateEventsStore(events);
+  const ctx: Ctx = {
+    config: loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv),
+    clock,
+    log: createLogger('silent'),
+    db,
+    events,
+    secrets: createSecrets(randomBytes(32)),
+  };
+  const { workspace, created } = await ensureWorkspace(ctx, { slug: 'bench', name: 'RFM bench' }, systemActor);
+  const ws = { id: workspace.id, timezone: TZ };
+
+  if (created) {
+    log(`generating ${customers} customers (mean ${args['mean-orders']} orders) into chDB…`);
+    const gen = await timed(() =>
+      generateIntoEvents(events, ws.id, {
+        customers,
+        meanOrders: Number(args['mean-orders']),
+        eventDensity: Number(args['event-density']),
+        now: NOW,
+        scratch: dir,
+        onProgress: (done) => done % 100_000 === 0 && log(`  ${done} customers`),
+      }),
+    );
+    log(`generated ${JSON.stringify(gen.value)} in ${fmt(gen.ms)}; merging parts…`);
+    for (const table of ['orders', 'events', 'customer_profiles']) await events.command(`OPTIMIZE TABLE ${events.table(table)} FINAL`);
+  }
+  const [size] = await events.query<{ customers: number; orders: number; events: number }>(
+    `SELECT (SELECT count() FROM ${events.table('customer_profiles')}) AS customers, (SELECT count() FROM ${events.table('orders')}) AS orders, (SELECT count() FROM ${events.table('events')}) AS events`,
+  );
+  log(`data: ${JSON.stringify(size)}`);
+
+  // 1. RFM: the scoring query over every customer (aggregated so no rows cross into Node).
+  const rfmQuery = await repeat(runs, async () => {
+    const p = new Params(ws.id);
+    const [r] = await events.query<{ n: number; segments: number[] }>(
+      `SELECT count() AS n, [countIf(segment = 'general_winback'), countIf(segment = 'important_winback'), countIf(segment = 'general_retain'), countIf(segment = 'important_retain'),
+         countIf(segment = 'general_develop'), countIf(segment = 'important_develop'), countIf(segment = 'general_value'), countIf(segment = 'important_value')] AS segments
+       FROM (${rfmScoresSql(ctx, DEFAULT_RFM_SETTINGS, p, NOW, TZ)})`,
+      p.values,
+    );
+    return r;
+  });
+  const rfmStore = await repeat(runs, () => computeRfmSnapshot(ctx, ws));
+
+  // 2. Live count of a 5-condition rule: 重要挽留/保持 in big cities with dry or sensitive skin
+  //    who viewed 面霜 in the last 30 days but did not buy it.
+  const rule: Rule = {
+    type: 'and',
+    rules: [
+      { type: 'rfm', segments: ['important_winback', 'important_retain'] },
+      { type: 'event', event: 'Product Viewed', where: [{ property: 'category', op: 'eq', value: '面霜' }], time: { lastDays: 30 } },
+      { type: 'not', rule: { type: 'orders', metric: 'count', op: 'gte', value: 1, product: { categories: ['面霜'] }, time: { lastDays: 30 } } },
+      { type: 'trait', field: 'city', op: 'in', value: ['上海', '北京', '杭州', '广州', '深圳', '成都'] },
+      { type: 'trait', field: 'skin_type', op: 'in', value: ['干皮', '敏感'] },
+    ],
+  };
+  await ctx.db.insertInto('trait_keys').values({ workspace_id: ws.id, key: 'skin_type', type: 'string' }).onConflict((oc) => oc.doNothing()).execute();
+  const env = await compileEnv(ctx, ws, [rule]);
+  const liveCount = await repeat(runs, async () => {
+    const p = new Params(ws.id);
+    const expr = compileInto(env, p, rule, 'rule');
+    const [r] = await events.query<{ n: number }>(`SELECT count() AS n FROM (${matchingSql(ctx, expr)})`, p.values);
+    return Number(r.n);
+  });
+
+  // 3. Membership refresh over the whole workspace: repeat buyers or big-city customers.
+  const broad: Rule = { type: 'or', rules: [{ type: 'computed', field: 'order_count', op: 'gte', value: 2 }, { type: 'trait', field: 'city', op: 'in', value: ['上海', '北京'] }] };
+  const first = await timed(() => createSegment(ctx, ws, { name: `bench-${Date.now()}`, rule: broad }, { actor: systemActor }));
+  const steady = await repeat(runs, async () => {
+    clock.advance(DAY_MS);
+    return refreshSegment(ctx, ws, first.value.id);
+  });
+  clock.set(NOW);
+
+  // 4. Peers over the same orders.
+  const csv = path.join(dir, 'orders.csv');
+  if (!fs.existsSync(csv)) await exportOrdersCsv(events, ws.id, csv);
+  const window = { from: new Date('2025-06-15T16:00:00Z'), now: NOW, timezone: TZ };
+  log('PostgreSQL…');
+  const pgr = await postgresRfm(args.postgres!, csv, window, runs);
+  log('pandas…');
+  const pd = pandasRfm(csv, window, runs);
+
+  const ours = rfmQuery.last.segments.map(Number);
+  const agree = JSON.stringify(ours) === JSON.stringify(pgr.segments) && JSON.stringify(ours) === JSON.stringify(pd.segments);
+  const chMs = median(rfmQuery.times);
+  const result = {
+    machine: `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`,
+    data: size,
+    rfm: { customersScored: Number(rfmQuery.last.n), queryMs: rfmQuery.times, storeMs: rfmStore.times },
+    liveCount: { matches: liveCount.last, ms: liveCount.times },
+    membership: { members: first.value.members, firstMs: first.ms, steadyMs: steady.times, steadyChanges: steady.last.changed },
+    postgres: { ...pgr, ratio: median(pgr.timesMs) / chMs },
+    pandas: { ...pd, ratio: median(pd.timesMs) / chMs },
+    segmentsAgree: agree,
+    segments: ours,
+  };
+  fs.writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2));
+  const rows: [string, string, string][] = [
+    ['RFM scoring query (Siyu, chDB)', fmt(median(rfmQuery.times)), fmt(Math.min(...rfmQuery.times))],
+    ['RFM recompute + store snapshot (Siyu)', fmt(median(rfmStore.times)), fmt(Math.min(...rfmStore.times))],
+    ['Live count, 5-condition rule (Siyu)', fmt(median(liveCount.times)), fmt(Math.min(...liveCount.times))],
+    [`Membership refresh, first (${first.value.members} enter)`, fmt(first.ms), fmt(first.ms)],
+    [`Membership refresh, next day (${steady.last.changed} changes)`, fmt(median(steady.times)), fmt(Math.min(...steady.times))],
+    [`RFM in PostgreSQL SQL (${result.postgres.ratio.toFixed(1)}× Siyu)`, fmt(median(pgr.timesMs)), fmt(Math.min(...pgr.timesMs))],
+    [`RFM in pandas (${result.pandas.ratio.toFixed(1)}× Siyu)`, fmt(median(pd.timesMs)), fmt(Math.min(...pd.timesMs))],
+  ];
+  process.stdout.write(`\n${result.machine}\n${size.customers} customers, ${size.orders} orders, ${size.events} events; ${result.rfm.customersScored} customers scored\n\n`);
+  process.stdout.write(`| measurement | median | best |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\n`);
+  process.stdout.write(`segments (bits 4R+2F+M) agree across chDB, PostgreSQL and pandas: ${agree} ${JSON.stringify(ours)}\n`);
+  await db.destroy();
+  await events.close();
+}
+
+await main();
