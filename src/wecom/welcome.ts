@@ -12,7 +12,14 @@ export const welcomeAttachment = z.discriminatedUnion('type', [
 ]);
 
 export const welcomeMessage = z.object({
-  text: z.string().max(4000).default(''),
+  text: z
+    .string()
+    .max(4000)
+    .default('')
+    .superRefine((text, ctx) => {
+      const unknown = unknownVariables(text);
+      if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown variable {{${unknown[0]}}}: use {{客户昵称}}, {{员工姓名}} or {{渠道}}` });
+    }),
   attachments: z.array(welcomeAttachment).max(9).default([]),
 });
 export type WelcomeMessage = z.infer<typeof welcomeMessage>;

@@ -88,6 +88,9 @@ describe('full sync on connect, then callbacks and the reconcile', () => {
     const bad = await t.app.inject({ method: 'POST', url: '/api/wecom/live-codes', headers: t.headers, payload: { name: 'x', channel: 'sms', pool: [{ userid: 'Nobody' }] } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ path: 'pool' });
+    const typo = await t.app.inject({ method: 'POST', url: '/api/wecom/live-codes', headers: t.headers, payload: { name: 'x', channel: 'sms', pool: [{ userid: 'ZhouYaTing' }], welcome: { text: '你好{{客户名}}' } } });
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().errors[0]).toMatchObject({ path: 'body.welcome.text', message: expect.stringContaining('{{客户名}}') });
     const list = (await t.app.inject({ url: '/api/wecom/live-codes', headers: t.headers })).json().items;
     const code = list[0];
     const moved = await t.app.inject({ method: 'PUT', url: `/api/wecom/live-codes/${code.id}`, headers: t.headers, payload: { name: 'x', channel: 'sms', pool: [{ userid: 'ZhouYaTing' }] } });
