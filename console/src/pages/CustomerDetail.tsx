@@ -25,6 +25,7 @@ import { ErrorState } from '../components/ErrorState';
 import { useFormat } from '../hooks/useFormat';
 import { useRequest } from '../hooks/useRequest';
 import type { Customer, Identifier, Order, OrderProduct } from '../types';
+import { WecomRelations } from './wecom/Relations';
 
 /** An order line with its position, as a row key (one SKU can appear on several lines). */
 type ProductLine = OrderProduct & { line: number };
@@ -215,6 +216,7 @@ function CustomerView({ customer }: { customer: Customer }) {
           </Card>
         </Col>
       </Row>
+      <WecomRelations customerId={customer.id} />
       <Card title={t('customerDetail.traits')}>
         <Traits traits={customer.traits} />
       </Card>

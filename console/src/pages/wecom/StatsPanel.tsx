@@ -20,7 +20,11 @@ export function StatsPanel({ codeId }: { codeId?: string }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const { token } = theme.useToken();
-  const [range, setRange] = useState<[dayjs.Dayjs, dayjs.Dayjs]>([dayjs().subtract(13, 'day'), dayjs()]);
+  // Days are the workspace's (its zone), not the browser's.
+  const [range, setRange] = useState<[dayjs.Dayjs, dayjs.Dayjs]>(() => {
+    const today = dayjs(new Intl.DateTimeFormat('en-CA', { timeZone: fmt.timezone }).format(new Date()));
+    return [today.subtract(13, 'day'), today];
+  });
   const from = range[0].format('YYYY-MM-DD');
   const to = range[1].format('YYYY-MM-DD');
   const stats = useRequest((signal) => api.get<Stats>('/api/wecom/stats', { query: { from, to, codeId }, signal }), [from, to, codeId]);
