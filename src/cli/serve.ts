@@ -4,6 +4,7 @@ import { buildServer } from '../api/index.js';
 import { startIngestWorker } from '../ingest/index.js';
 import { loadDemo } from '../demo/index.js';
 import { startSegmentsWorker } from '../segments/index.js';
+import { mountWecomDemo, startWecomWorker } from '../wecom/index.js';
 import type { Stores } from '../store/index.js';
 import { cliConfig, fail, openForCli } from './context.js';
 import { progressBar } from './progress.js';
@@ -26,6 +27,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   let url: string | undefined;
   if (opts.role !== 'worker') {
     const app = await buildServer(stores, { console: true });
+    // The demo brand's WeCom is the local simulator, mounted on this server before it listens.
+    const wecomDemo = opts.demo ? await mountWecomDemo(stores, app) : null;
     try {
       await app.listen({ port: config.port, host: config.host });
     } catch (err) {
@@ -39,10 +42,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     stores.lock?.update({ url });
+    if (wecomDemo) {
+      await wecomDemo.connect(`http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host}:${port}`);
+      stops.push(() => wecomDemo.stop());
+    }
     stops.push(() => app.close());
   }
   if (opts.role !== 'api') stops.push(startWorker(stores));
   if (opts.role !== 'api') stops.push(startSegmentsWorker(stores));
+  if (opts.role !== 'api') stops.push(startWecomWorker(stores));
 
   banner(url, opts.role, credentials);
   const shutdown = async (signal: string) => {
