@@ -24,12 +24,13 @@ import { ingestRoutes } from '../ingest/index.js';
 import { segmentRoutes } from '../segments/index.js';
 import { wecomRoutes } from '../wecom/index.js';
 import { tagRoutes } from '../tags/index.js';
+import { importRoutes } from '../imports/index.js';
 import { metricsPlugin } from './metrics.js';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes, importRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */

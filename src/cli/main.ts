@@ -17,6 +17,7 @@ import { loadDemo } from '../demo/index.js';
 import { migrateEventsStore, migrateStateStore } from '../store/index.js';
 import { fail, withStores } from './context.js';
 import { doctor } from './doctor.js';
+import { importCommands } from './import.js';
 import { progressBar } from './progress.js';
 import { serve } from './serve.js';
 import { wecomCommands } from './wecom.js';
@@ -158,5 +159,6 @@ program
   );
 
 wecomCommands(program);
+importCommands(program);
 
 await program.parseAsync(process.argv);

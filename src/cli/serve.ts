@@ -2,6 +2,7 @@ import { systemActor } from '../audit/index.js';
 import { bootstrapOwner, deleteExpiredSessions, ensureWorkspace } from '../auth/index.js';
 import { buildServer } from '../api/index.js';
 import { startIngestWorker } from '../ingest/index.js';
+import { startImportWorker } from '../imports/index.js';
 import { loadDemo } from '../demo/index.js';
 import { startSegmentsWorker } from '../segments/index.js';
 import { mountWecomDemo, startWecomWorker } from '../wecom/index.js';
@@ -51,6 +52,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (opts.role !== 'api') stops.push(startWorker(stores));
   if (opts.role !== 'api') stops.push(startSegmentsWorker(stores));
   if (opts.role !== 'api') stops.push(startWecomWorker(stores));
+  if (opts.role !== 'api') stops.push(startImportWorker(stores));
 
   banner(url, opts.role, credentials);
   const shutdown = async (signal: string) => {

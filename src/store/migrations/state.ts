@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { execScript } from './script.js';
+import { stateImportsMigrations } from './state-imports.js';
 import { wecomStateMigrations } from './state-wecom.js';
 import { stateSegmentsMigrations } from './state-segments.js';
 
@@ -257,4 +258,5 @@ export const stateMigrations: Record<string, Migration> = {
   },
   ...stateSegmentsMigrations,
   ...wecomStateMigrations,
+  ...stateImportsMigrations,
 };
