@@ -189,28 +189,44 @@ export function revertAdopted(p: Profile, adopted: Adopted): void {
 }
 
 /**
- * Stores what a batch of events says about customers: events that only show activity widen the
- * seen range of all their customers in one statement; traits, consent and channels go through
- * the profile (last write wins by event time). Runs in the caller's transaction.
+ * Stores what a batch of events says about customers, in a few statements whatever the batch
+ * size: events that only show activity widen the seen range; traits, consent and channels go
+ * through the profile (last write wins by event time). Runs in the caller's transaction.
  */
 export async function updateProfiles(tx: Ctx, workspaceId: string, patches: ReadonlyMap<string, ProfilePatch[]>): Promise<void> {
-  const now = tx.clock.now();
-  const seenOnly: { id: string; first: Date; last: Date }[] = [];
-  for (const [id, list] of patches) {
-    if (list.some((p) => p.traits || p.consent || p.channel)) {
-      const row = await tx.db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
-      if (!row) continue;
-      const profile = readProfile(tx.secrets, row);
-      for (const patch of list) applyPatch(profile, patch);
-      await tx.db.updateTable('customers').set({ ...profileColumns(tx.secrets, profile), updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
-    } else {
-      const times = list.map((p) => p.at.getTime());
-      seenOnly.push({ id, first: new Date(Math.min(...times)), last: new Date(Math.max(...times)) });
-    }
-  }
-  if (seenOnly.length === 0) return;
+  const full = [...patches].filter(([, list]) => list.some((p) => p.traits || p.consent || p.channel));
+  const seenOnly = [...patches].filter(([, list]) => !list.some((p) => p.traits || p.consent || p.channel));
+  await writeProfiles(tx, workspaceId, new Map(full));
+  await widenSeen(tx, workspaceId, seenOnly.map(([id, list]) => ({ id, times: list.map((p) => p.at.getTime()) })));
+}
+
+async function writeProfiles(tx: Ctx, workspaceId: string, patches: Map<string, ProfilePatch[]>): Promise<void> {
+  if (patches.size === 0) return;
+  const rows = await tx.db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...patches.keys()]).execute();
+  const updates = rows.map((row) => {
+    const profile = readProfile(tx.secrets, row);
+    for (const patch of patches.get(row.id)!) applyPatch(profile, patch);
+    return { id: row.id, ...profileColumns(tx.secrets, profile) };
+  });
   await sql`
-    UPDATE customers c SET first_seen_at = least(c.first_seen_at, s.first), last_seen_at = greatest(c.last_seen_at, s.last), updated_at = ${now}
-    FROM unnest(${sql.val(seenOnly.map((s) => s.id))}::uuid[], ${sql.val(seenOnly.map((s) => s.first.toISOString()))}::timestamptz[], ${sql.val(seenOnly.map((s) => s.last.toISOString()))}::timestamptz[]) AS s(id, first, last)
+    UPDATE customers c SET
+      name_enc = v.name_enc, name_tokens = v.name_tokens, phone_enc = v.phone_enc, phone_index = v.phone_index,
+      phone_tail_index = v.phone_tail_index, email_enc = v.email_enc, email_index = v.email_index, pii_enc = v.pii_enc,
+      gender = v.gender, birthday = v.birthday, city = v.city, traits = v.traits::jsonb, trait_times = v.trait_times::jsonb,
+      consent = v.consent::jsonb, first_seen_at = v.first_seen_at, last_seen_at = v.last_seen_at, channel = v.channel,
+      channel_at = v.channel_at, last_channel = v.last_channel, last_channel_at = v.last_channel_at, updated_at = ${tx.clock.now()}
+    FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) AS v(
+      id uuid, name_enc text, name_tokens text[], phone_enc text, phone_index text, phone_tail_index text, email_enc text,
+      email_index text, pii_enc text, gender text, birthday text, city text, traits text, trait_times text, consent text,
+      first_seen_at timestamptz, last_seen_at timestamptz, channel text, channel_at timestamptz, last_channel text, last_channel_at timestamptz)
+    WHERE c.workspace_id = ${workspaceId} AND c.id = v.id`.execute(tx.db);
+}
+
+async function widenSeen(tx: Ctx, workspaceId: string, seen: { id: string; times: number[] }[]): Promise<void> {
+  if (seen.length === 0) return;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  await sql`
+    UPDATE customers c SET first_seen_at = least(c.first_seen_at, s.first), last_seen_at = greatest(c.last_seen_at, s.last), updated_at = ${tx.clock.now()}
+    FROM unnest(${sql.val(seen.map((s) => s.id))}::uuid[], ${sql.val(seen.map((s) => iso(Math.min(...s.times))))}::timestamptz[], ${sql.val(seen.map((s) => iso(Math.max(...s.times))))}::timestamptz[]) AS s(id, first, last)
     WHERE c.workspace_id = ${workspaceId} AND c.id = s.id`.execute(tx.db);
 }

@@ -1,6 +1,7 @@
 export { type Identifier, type StoredIdentifier, identifierType, normalizeIdentifier, isIdentifier, sealIdentifierValue, MAX_IDENTIFIER_LENGTH } from './identifiers.js';
 export { type IdentityRule, IdentityRules, DEFAULT_RULES, identityRule, loadIdentityRules, setIdentityRules } from './rules.js';
 export { type Resolution, type ResolveOptions, resolve } from './resolve.js';
+export { type IdentifierSet, resolveMany } from './bulk.js';
 export { mergeCustomers, unmerge } from './merge.js';
 export { type ConflictView, listConflicts, resolveConflict, conflictActions } from './conflicts.js';
 export { pushAliases, remappedCustomer } from './remap.js';

@@ -107,7 +107,7 @@ async function knownCustomer(tx: Ctx, workspaceId: string, ids: StoredIdentifier
   return single(await ownersOf(tx, workspaceId, ids)) === candidate ? candidate : null;
 }
 
-async function ownersOf(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
+export async function ownersOf(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
   const rows = await tx.db
     .selectFrom('identities')
     .select(['type', 'collection', 'value', 'customer_id'])

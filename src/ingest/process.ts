@@ -1,6 +1,6 @@
 import { chTime, type Ctx } from '../store/index.js';
 import { isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
-import { type Identifier, type IdentityRules, inTransaction, loadIdentityRules, pushAliases, resolve } from '../identity/index.js';
+import { type Identifier, type IdentityRules, inTransaction, loadIdentityRules, pushAliases, resolve, resolveMany } from '../identity/index.js';
 import type { InboxEvent } from './normalize.js';
 import { type OrderEvent, writeOrders } from './orders.js';
 
@@ -18,9 +18,11 @@ const MAX_ATTEMPTS = 3;
  * customer (OneID), updates profiles, folds orders, inserts the events, and marks the rows done
  * — all in one state-store transaction that commits only after the events store has the rows.
  * A crash anywhere leaves the rows pending, and redoing them is harmless (events de-duplicate by
- * messageId, orders by refund ids, identity and traits are idempotent).
+ * messageId, orders by refund ids, identity and traits are idempotent). Batches stay modest:
+ * a transaction holds a few advisory locks per event, and PostgreSQL's shared lock table is
+ * shared by all workers.
  */
-export async function drainInbox(ctx: Ctx, batchSize = 500): Promise<number> {
+export async function drainInbox(ctx: Ctx, batchSize = 250): Promise<number> {
   let total = 0;
   for (;;) {
     const n = await processBatch(ctx, batchSize);
@@ -111,6 +113,7 @@ async function ingestRows(tx: Ctx, rows: InboxRow[]): Promise<void> {
   const orders: OrderEvent[] = [];
   for (const [ws, events] of byWorkspace) {
     const resolver = new BatchResolver(tx, ws, await loadIdentityRules(tx.db, ws));
+    await resolver.resolveSimple(events);
     const patches = new Map<string, ProfilePatch[]>();
     for (const e of events.sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
       const customerId = await resolver.customerOf(e);
@@ -148,9 +151,21 @@ class BatchResolver {
     private readonly rules: IdentityRules,
   ) {}
 
+  /**
+   * Settles in bulk the events whose people are all known or all new (aliases excepted: their
+   * previousId may be a known member id); the rest go through resolve() one by one.
+   */
+  async resolveSimple(events: InboxEvent[]): Promise<void> {
+    const candidates = events.filter((e) => e.type !== 'alias');
+    const found = await resolveMany(this.tx, this.workspaceId, candidates.map((e) => ({ identifiers: e.identifiers, at: new Date(e.timestamp) })), this.rules);
+    candidates.forEach((e, i) => {
+      if (found[i]) this.known.set(setKey(e.identifiers), found[i]);
+    });
+  }
+
   async customerOf(e: InboxEvent): Promise<string> {
     const ids = e.type === 'alias' ? await this.aliasIds(e) : e.identifiers;
-    const key = ids.map((i) => `${i.type}\u0000${i.collection}\u0000${i.value}`).sort().join('\u0001');
+    const key = setKey(ids);
     const cached = this.known.get(key);
     if (cached) return cached;
     const r = await resolve(this.tx, this.workspaceId, ids, { at: new Date(e.timestamp), messageId: e.messageId, rules: this.rules });
@@ -187,6 +202,10 @@ class BatchResolver {
     }
     return out;
   }
+}
+
+function setKey(ids: Identifier[]): string {
+  return ids.map((i) => `${i.type}\u0000${i.collection}\u0000${i.value}`).sort().join('\u0001');
 }
 
 function patchOf(e: InboxEvent): ProfilePatch {

@@ -5,10 +5,12 @@ import { systemActor } from '../../src/audit/index.js';
 import { orderStats, rootCustomer, updateProfiles } from '../../src/customers/index.js';
 import {
   type Identifier,
+  loadIdentityRules,
   normalizeIdentifier,
   pushAliases,
   remappedCustomer,
   resolve,
+  resolveMany,
   setIdentityRules,
   unmerge,
 } from '../../src/identity/index.js';
@@ -112,6 +114,40 @@ describe('resolve', () => {
     }
     expect(normalizeIdentifier('phone', '138 0013 8000')).toEqual({ type: 'phone', collection: '', value: '+8613800138000' });
     expect(normalizeIdentifier('email', ' Li@Example.CN ')).toEqual({ type: 'email', collection: '', value: 'li@example.cn' });
+  });
+});
+
+describe('resolveMany', () => {
+  it('settles known and brand-new people in bulk and leaves the rest to resolve()', async () => {
+    const rules = await loadIdentityRules(ctx.db, ws);
+    const known = await resolve(ctx, ws, [id('user_id', 'bulk-known'), id('anonymous_id', 'bulk-known-a'), id('anonymous_id', 'bulk-known-b'), id('anonymous_id', 'bulk-known-c')], { at });
+    const other = await resolve(ctx, ws, [id('user_id', 'bulk-other')], { at });
+    const found = await resolveMany(
+      ctx,
+      ws,
+      [
+        { identifiers: [id('anonymous_id', 'bulk-known-a')], at },
+        { identifiers: [id('anonymous_id', 'bulk-new-a'), id('user_id', 'bulk-new')], at: new Date('2026-06-02T00:00:00Z') },
+        { identifiers: [id('anonymous_id', 'bulk-new-a'), id('phone', '+8613512345678')], at: new Date('2026-06-03T00:00:00Z') },
+        { identifiers: [id('user_id', 'bulk-other'), id('anonymous_id', 'bulk-known-b')], at }, // two customers: a merge
+        { identifiers: [id('user_id', 'bulk-x'), id('user_id', 'bulk-y')], at }, // two member ids for one new person
+        { identifiers: [id('anonymous_id', 'bulk-known-c'), id('anonymous_id', 'bulk-fresh')], at }, // a new id next to a known one
+      ],
+      rules,
+    );
+    expect(found[0]).toBe(known.customerId);
+    expect(found[1]).toBeTruthy();
+    expect(found[2]).toBe(found[1]);
+    expect(found.slice(3)).toEqual([null, null, null]);
+    expect(await ownerOf('phone', ctx.secrets.blindIndex('phone', '+8613512345678'))).toBe(found[1]);
+    const created = await ctx.db.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', found[1]!).executeTakeFirstOrThrow();
+    expect(created).toMatchObject({ first_seen_at: new Date('2026-06-02T00:00:00Z'), last_seen_at: new Date('2026-06-03T00:00:00Z') });
+    expect(other.customerId).not.toBe(known.customerId);
+    expect(await ownerOf('user_id', 'bulk-x')).toBeUndefined();
+    expect(await ownerOf('anonymous_id', 'bulk-fresh')).toBeUndefined();
+    // Sets sharing an id are one person: one unsettled set leaves its whole group to resolve().
+    const grouped = await resolveMany(ctx, ws, [{ identifiers: [id('anonymous_id', 'bulk-known-a')], at }, { identifiers: [id('anonymous_id', 'bulk-known-a'), id('user_id', 'bulk-other')], at }], rules);
+    expect(grouped).toEqual([null, null]);
   });
 });
 

@@ -1,0 +1,103 @@
+import { newId } from '../core/index.js';
+import type { Ctx } from '../store/index.js';
+import { type Identifier, keyOfStored, sealIdentifierValue, type StoredIdentifier, storedKey } from './identifiers.js';
+import { inTransaction, lockAll } from './locks.js';
+import { customerLock } from './merge.js';
+import { identityLock, ownersOf } from './resolve.js';
+import type { IdentityRules } from './rules.js';
+
+export interface IdentifierSet {
+  identifiers: readonly Identifier[];
+  at: Date;
+}
+
+/**
+ * Resolves many identifier sets with a handful of statements in the two common cases: every id
+ * of a person already belongs to one customer, or none is known yet (a first visit, most rows of
+ * an import). Sets that share an identifier are one person. Anything else — ids of several
+ * customers, new ids next to known ones, more ids of a type than the rules allow — is left
+ * (null) for resolve(), which merges, attaches and records conflicts. Locks as resolve() does:
+ * identifiers before they are created, the customer before its ids are trusted.
+ */
+export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly IdentifierSet[], rules: IdentityRules): Promise<(string | null)[]> {
+  return inTransaction(ctx, async (tx) => {
+    const sealed = sets.map((s) => uniqueIdentifying(s.identifiers, rules).map((id) => sealIdentifierValue(tx.secrets, id)));
+    const people = groupBySharedIdentifier(sealed).map((members) => ({ members, ids: distinct(members.flatMap((i) => sealed[i])) }));
+    const before = await owners(tx, workspaceId, people.flatMap((p) => p.ids));
+    const classified = people.map((p) => ({ ...p, owner: ownerOf(p.ids, before) }));
+    const fresh = classified.filter((p) => p.ids.length > 0 && p.owner === NONE && withinLimits(p.ids, rules));
+    const known = classified.filter((p) => p.owner !== NONE && p.owner !== MIXED);
+    await lockAll(tx.db, fresh.flatMap((p) => p.ids.map((s) => identityLock(workspaceId, s))));
+    await lockAll(tx.db, known.map((p) => customerLock(workspaceId, p.owner)));
+    const after = await owners(tx, workspaceId, [...fresh, ...known].flatMap((p) => p.ids));
+
+    const result: (string | null)[] = sets.map(() => null);
+    for (const p of known) {
+      if (ownerOf(p.ids, after) === p.owner) for (const i of p.members) result[i] = p.owner;
+    }
+    const now = tx.clock.now();
+    const customers = [];
+    const identities = [];
+    for (const p of fresh) {
+      if (ownerOf(p.ids, after) !== NONE) continue; // another worker created one of these meanwhile
+      const id = newId(tx.clock);
+      const times = p.members.map((i) => sets[i].at.getTime());
+      customers.push({ workspace_id: workspaceId, id, name_tokens: [], traits: '{}', first_seen_at: new Date(Math.min(...times)), last_seen_at: new Date(Math.max(...times)), updated_at: now });
+      for (const s of p.ids) identities.push({ workspace_id: workspaceId, type: s.id.type, collection: s.id.collection, value: s.value, value_enc: s.valueEnc, customer_id: id });
+      for (const i of p.members) result[i] = id;
+    }
+    // PostgreSQL takes at most 65,535 parameters a statement.
+    for (let i = 0; i < customers.length; i += 5000) await tx.db.insertInto('customers').values(customers.slice(i, i + 5000)).execute();
+    for (let i = 0; i < identities.length; i += 8000) await tx.db.insertInto('identities').values(identities.slice(i, i + 8000)).execute();
+    return result;
+  });
+}
+
+const NONE = '';
+const MIXED = '*';
+
+/** The one customer holding all the ids, NONE when no id is known, MIXED otherwise. */
+function ownerOf(ids: StoredIdentifier[], owners: Map<string, string>): string {
+  const found = new Set(ids.map((s) => owners.get(keyOfStored(s)) ?? NONE));
+  return found.size === 1 ? [...found][0] : MIXED;
+}
+
+async function owners(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 5000) for (const [k, v] of await ownersOf(tx, workspaceId, ids.slice(i, i + 5000))) found.set(k, v);
+  return found;
+}
+
+function uniqueIdentifying(identifiers: readonly Identifier[], rules: IdentityRules): Identifier[] {
+  return [...new Map(identifiers.filter((id) => rules.get(id.type).identifying).map((id) => [storedKey(id), id])).values()];
+}
+
+function distinct(ids: StoredIdentifier[]): StoredIdentifier[] {
+  return [...new Map(ids.map((s) => [keyOfStored(s), s])).values()];
+}
+
+/** Indexes of the sets, grouped so that sets sharing an identifier are in one group (union-find). */
+function groupBySharedIdentifier(sealed: StoredIdentifier[][]): number[][] {
+  const parent = sealed.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const firstSet = new Map<string, number>();
+  sealed.forEach((ids, i) => {
+    for (const s of ids) {
+      const j = firstSet.get(keyOfStored(s));
+      if (j === undefined) firstSet.set(keyOfStored(s), i);
+      else parent[find(i)] = find(j);
+    }
+  });
+  const groups = new Map<number, number[]>();
+  sealed.forEach((_, i) => {
+    const root = find(i);
+    const group = groups.get(root);
+    if (group) group.push(i);
+    else groups.set(root, [i]);
+  });
+  return [...groups.values()];
+}
+
+function withinLimits(ids: StoredIdentifier[], rules: IdentityRules): boolean {
+  return rules.limited().every((r) => ids.filter((s) => s.id.type === r.type).length <= r.maxPerCustomer!);
+}
