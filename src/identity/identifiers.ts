@@ -34,7 +34,7 @@ export function normalizeIdentifier(type: string, raw: string, collection = ''):
   const scope = collection.trim();
   if (!value) return { error: 'is empty' };
   if ([...value].length > MAX_IDENTIFIER_LENGTH) return { error: `is longer than ${MAX_IDENTIFIER_LENGTH} characters` };
-  if (/[\u0000-\u001f\u007f]/.test(value) || /[\u0000-\u001f\u007f]/.test(scope)) return { error: 'contains control characters' };
+  if (/\p{Cc}/u.test(value + scope)) return { error: 'contains control characters' };
   if (scope.length > 100) return { error: 'has a collection longer than 100 characters' };
   if (PLACEHOLDERS.has(value.toLowerCase())) return { error: `"${value}" is a placeholder, not an id` };
   if (type === 'phone') {
