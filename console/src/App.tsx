@@ -24,6 +24,7 @@ const Segments = lazy(() => import('./pages/segments/Segments'));
 const SegmentEditor = lazy(() => import('./pages/segments/SegmentEditor'));
 const Layers = lazy(() => import('./pages/rfm/Layers'));
 const Tags = lazy(() => import('./pages/tags/Tags'));
+const Imports = lazy(() => import('./pages/imports/Imports'));
 
 const BRAND_GREEN = '#07c160';
 
@@ -57,6 +58,7 @@ export function App() {
                     <Route path="segments/:id" element={<SegmentEditor />} />
                     <Route path="rfm" element={<Layers />} />
                     <Route path="tags" element={<Tags />} />
+                    <Route path="imports" element={<Imports />} />
                     <Route path="wecom/live-codes" element={<WecomLiveCodes />} />
                     <Route path="wecom/groups" element={<WecomGroups />} />
                     <Route path="wecom/staff" element={<WecomStaff />} />

@@ -43,8 +43,16 @@ export async function prepareLocalFile(file: string, opts: { kind: ImportKind; f
   return { path: file, kind: opts.kind, encoding: opts.encoding, size, inspection, mapping: resolveMapping(opts.kind, inspection, mapping) };
 }
 
-/** Imports a local file in this process (the CLI with the stores at hand): done, OneID included, when it returns. */
-export async function importLocalFile(ctx: Ctx, workspaceId: string, file: LocalFile, opts: { createdBy: string | null; onProgress?: (job: ImportJob) => void; chunkRows?: number }): Promise<ImportJob> {
+/**
+ * Imports a local file in this process (the CLI with the stores at hand). By default the inbox is
+ * drained as the import goes, so everything (OneID, profiles, orders) is done when it returns.
+ */
+export async function importLocalFile(
+  ctx: Ctx,
+  workspaceId: string,
+  file: LocalFile,
+  opts: { createdBy: string | null; onProgress?: (job: ImportJob) => void; chunkRows?: number; drain?: boolean },
+): Promise<ImportJob> {
   const owner = `cli:${process.pid}:${newId()}`;
   const job = await createCliJob(
     ctx,
@@ -54,5 +62,5 @@ export async function importLocalFile(ctx: Ctx, workspaceId: string, file: Local
     owner,
   );
   opts.onProgress?.(job);
-  return runImport(ctx, job, fs.createReadStream(file.path), { owner, drain: true, onProgress: opts.onProgress, chunkRows: opts.chunkRows });
+  return runImport(ctx, job, fs.createReadStream(file.path), { owner, drain: opts.drain ?? true, onProgress: opts.onProgress, chunkRows: opts.chunkRows });
 }

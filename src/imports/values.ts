@@ -106,16 +106,24 @@ function validParts([y, mo, d, h, mi, s]: number[]): boolean {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** Offsets by zone and quarter hour (no zone changes offset between quarters): Intl is slow per row. */
+const offsets = new Map<string, number>();
 
 /** The zone's offset from UTC at an instant, in ms. */
 function offsetAt(ms: number, timeZone: string): number {
+  const key = `${timeZone}\u0000${Math.floor(ms / 900_000)}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
     formatters.set(timeZone, f);
   }
   const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+  const offset = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+  if (offsets.size > 100_000) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
 }
 
 /** Wall-clock time in a zone → UTC ms; the offset is checked again at the result for DST edges. */

@@ -6,6 +6,7 @@ import {
   CrownOutlined,
   DashboardOutlined,
   IdcardOutlined,
+  ImportOutlined,
   NodeIndexOutlined,
   QrcodeOutlined,
   SendOutlined,
@@ -33,6 +34,7 @@ export interface NavEntry {
 export const NAV: NavEntry[] = [
   { key: 'dashboard', icon: <DashboardOutlined />, path: '/' },
   { key: 'customers', icon: <TeamOutlined />, path: '/customers' },
+  { key: 'imports', icon: <ImportOutlined />, path: '/imports', permission: 'customers:write' },
   { key: 'tags', icon: <TagsOutlined />, path: '/tags' },
   { key: 'segments', icon: <ApartmentOutlined />, path: '/segments' },
   { key: 'rfm', icon: <AppstoreOutlined />, path: '/rfm' },
