@@ -42,12 +42,12 @@ const customerFields: FieldSpec[] = [
 const orderFields: FieldSpec[] = [
   { name: 'order_id', group: 'field', aliases: ['order_id', 'orderid', 'order_no', 'order_number', 'order', '订单号', '订单编号', '订单id', '主订单编号', '订单号码'] },
   { name: 'ordered_at', group: 'field', aliases: ['ordered_at', 'order_time', 'order_date', 'created_at', 'paid_at', 'pay_time', 'payment_time', '下单时间', '订单时间', '订单创建时间', '创建时间', '付款时间', '支付时间', '成交时间'] },
-  { name: 'total', group: 'field', aliases: ['total', 'amount', 'total_amount', 'revenue', 'paid', 'paid_amount', 'payment', 'order_amount', '金额', '订单金额', '实付金额', '实付款', '支付金额', '付款金额', '实收金额', '总金额', '买家实付金额', '订单总额', '金额元', '实付金额元'] },
-  { name: 'total_fen', group: 'field', aliases: ['total_fen', 'amount_fen', 'total_cents', '金额分', '实付金额分'] },
+  { name: 'total', group: 'field', aliases: ['total', 'amount', 'total_amount', 'revenue', 'paid', 'paid_amount', 'payment', 'order_amount', '金额', '订单金额', '实付金额', '实付款', '支付金额', '付款金额', '实收金额', '总金额', '买家实付金额', '订单总额'] },
+  { name: 'total_fen', group: 'field', aliases: ['total_fen', 'amount_fen', 'total_cents', '金额(分)', '实付金额(分)', '订单金额(分)'] },
   { name: 'discount', group: 'field', aliases: ['discount', 'discount_amount', '优惠', '优惠金额', '折扣金额', '优惠券金额'] },
   { name: 'status', group: 'field', aliases: ['status', 'order_status', 'state', '状态', '订单状态', '交易状态'] },
   { name: 'refund', group: 'field', aliases: ['refund', 'refund_amount', 'refunded', 'refunded_amount', '退款', '退款金额', '已退款金额'] },
-  { name: 'refund_fen', group: 'field', aliases: ['refund_fen', 'refund_cents', '退款金额分'] },
+  { name: 'refund_fen', group: 'field', aliases: ['refund_fen', 'refund_cents', '退款金额(分)'] },
   { name: 'refunded_at', group: 'field', aliases: ['refunded_at', 'refund_time', 'refund_date', '退款时间', '退款日期'] },
   { name: 'currency', group: 'field', aliases: ['currency', '币种', '货币'] },
   { name: 'channel', group: 'field', aliases: ['channel', 'source', 'store', 'platform', '渠道', '来源', '店铺', '平台', '销售渠道'] },
@@ -58,7 +58,7 @@ const orderFields: FieldSpec[] = [
   { name: 'category', group: 'field', aliases: ['category', 'product_category', '类目', '品类', '商品分类', '商品类目'] },
   { name: 'quantity', group: 'field', aliases: ['quantity', 'qty', 'count', 'units', '数量', '购买数量', '件数', '商品数量'] },
   { name: 'price', group: 'field', aliases: ['price', 'unit_price', '单价', '价格', '商品单价', '商品价格'] },
-  { name: 'price_fen', group: 'field', aliases: ['price_fen', 'unit_price_fen', '单价分'] },
+  { name: 'price_fen', group: 'field', aliases: ['price_fen', 'unit_price_fen', '单价(分)'] },
 ];
 
 const eventFields: FieldSpec[] = [
@@ -90,13 +90,17 @@ const CUSTOM_KEY = /^[^.\p{Cc}]{1,100}$/u;
 /** Segment envelope keys of JSONL exports: never suggested as traits or properties. */
 const ENVELOPE_KEYS = new Set(['type', 'context', 'integrations', 'sentat', 'receivedat', 'originaltimestamp', 'writekey', 'version', 'metadata', 'channel', 'projectid']);
 
-/** Header names compared loosely: width, case, spaces, punctuation and a unit in brackets do not matter. */
+/**
+ * Header names compared loosely: width, case, spaces and punctuation do not matter; a unit in
+ * brackets does only when it is fen (yuan is what amounts are in unless said otherwise).
+ */
 export function normalizeHeader(header: string): string {
   return header
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/[(（[【][^)）\]】]*(元|分|yuan|fen|rmb|cny)[)）\]】]/g, '$1')
-    .replace(/[\s_\-.:：/\\()（）[\]【】#*]/g, '');
+    .replace(/[([【]\s*(元|yuan|rmb|cny|¥)\s*[)\]】]/g, '')
+    .replace(/[([【]\s*(分|fen|cents)\s*[)\]】]/g, 'fen')
+    .replace(/[\s_\-.:/\\()[\]【】#*]/g, '');
 }
 
 const aliasIndex = Object.fromEntries(

@@ -63,7 +63,19 @@ export function quantity(v: unknown): Parsed<number> {
   return n;
 }
 
-const LOCAL_TIME = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,6}))?秒?)?)?$/;
+const LOCAL_TIME = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6}))?)?)?$/;
+
+/** 2025年5月1日 12时30分 → 2025-5-1 12:30, so one pattern reads both. */
+function westernize(t: string): string {
+  return t
+    .replace(/[年月]/g, '-')
+    .replace(/日/g, ' ')
+    .replace(/[时点分]/g, ':')
+    .replace(/秒/g, '')
+    .trim()
+    .replace(/:$/, '')
+    .replace(/\s+/g, ' ');
+}
 const ZONED = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
 /**
@@ -75,7 +87,7 @@ export function time(v: unknown, timeZone: string): Parsed<Date> {
   if (t === undefined || isError(t)) return t;
   if (/^\d{10}(\.\d+)?$/.test(t)) return new Date(Math.round(Number(t) * 1000));
   if (/^\d{13}$/.test(t)) return new Date(Number(t));
-  const local = t.match(LOCAL_TIME);
+  const local = westernize(t).match(LOCAL_TIME);
   if (local) {
     const [y, mo, d, h = '0', mi = '0', s = '0', frac = '0'] = local.slice(1).map((x) => x ?? undefined);
     const parts = [+y, +mo, +d, +h, +mi, +s];
@@ -93,7 +105,7 @@ export function time(v: unknown, timeZone: string): Parsed<Date> {
 export function date(v: unknown): Parsed<string> {
   const t = text(v);
   if (t === undefined || isError(t)) return t;
-  const m = t.match(LOCAL_TIME);
+  const m = westernize(t).match(LOCAL_TIME);
   if (!m || m[4] !== undefined) return bad('is not a date (e.g. 1990-05-01)');
   const parts = [+m[1], +m[2], +m[3], 0, 0, 0];
   if (!validParts(parts) || parts[0] < 1900) return bad('is not a valid date');

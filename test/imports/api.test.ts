@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startImportWorker } from '../../src/imports/index.js';
 import { apiKey, bearer, seedWorkspace, type TestApp, testApp } from '../support/app.js';
-import { orderTotals, ordersCsv } from './support.js';
+import { multipart, orderTotals, ordersCsv } from './support.js';
 
 // The upload API: multipart (kind, mapping, then the file), 202 with a job whose progress and
 // error report can be read; wrong kind, mapping, encoding or shape answer 4xx and store nothing.
@@ -34,20 +34,6 @@ async function finished(id: string) {
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** A multipart body as browsers and curl send it: fields first, then the file. */
-function multipart(fields: Record<string, string>, file?: { name: string; content: string | Buffer }) {
-  const boundary = '----siyu-test-boundary';
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: text/csv\r\n\r\n`));
-    parts.push(Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content));
-    parts.push(Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
 const upload = (key: string, fields: Record<string, string>, file?: { name: string; content: string | Buffer }) => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importLocalFile, type ImportJob, prepareLocalFile } from '../../src/imports/index.js';
 import { seedWorkspace } from '../support/app.js';
@@ -46,4 +47,30 @@ it('imports an order CSV with bad rows: progress, per-line errors, totals equal 
   expect({ rows: again.rows_read, imported: again.imported, duplicates: again.duplicates, failed: again.failed }).toEqual({ rows: ROWS, imported: 0, duplicates: ROWS - file.bad.size, failed: file.bad.size });
   expect(await inboxSize(ctx, ws)).toBe(inbox);
   expect(await orderTotals(ctx, ws)).toEqual({ orders: file.orders, grossFen: file.grossFen, netFen: file.netFen });
+});
+
+it('reads a GB18030 shop export with one row per line item, partial and full refunds; one bad line refuses its whole order', async () => {
+  const shop = (await seedWorkspace(ctx, 'taobao-shop')).id;
+  const file = path.resolve('test/imports/fixtures/taobao-orders-gb18030.csv');
+  await expect(prepareLocalFile(file, { kind: 'orders', encoding: 'utf-8', overrides: {} })).rejects.toThrow(/not UTF-8 text: a file saved by Excel in Chinese is usually GB18030/);
+  const local = await prepareLocalFile(file, { kind: 'orders', encoding: 'gb18030', overrides: {} });
+  expect(local.mapping).toEqual({ 订单编号: 'order_id', 买家会员名: 'taobao_buyer', 付款时间: 'ordered_at', 实付金额: 'total', 退款金额: 'refund', 订单状态: 'status', 商品编码: 'sku', 商品名称: 'product_name', 数量: 'quantity', 单价: 'price' });
+  const job = await importLocalFile(ctx, shop, local, { createdBy: 'test' });
+  expect({ rows: job.rows_read, imported: job.imported, duplicates: job.duplicates, failed: job.failed }).toEqual({ rows: 7, imported: 4, duplicates: 0, failed: 3 });
+  const errors = await ctx.db.selectFrom('import_errors').select(['line', 'field', 'reason']).where('import_id', '=', job.id).orderBy('line').execute();
+  expect(errors).toEqual([
+    { line: 6, field: 'quantity', reason: 'must not be negative' },
+    { line: 7, field: 'row', reason: 'refused with order T5 (see line 8)' },
+    { line: 8, field: 'quantity', reason: 'is not a whole number' },
+  ]);
+  const orders = await ctx.events.query<{ order_id: string; status: string; total_fen: number; refunded_fen: number; skus: string[]; products: string }>(
+    `SELECT order_id, status, total_fen, refunded_fen, skus, products FROM ${ctx.events.table('orders')} FINAL WHERE workspace_id = {ws:UUID} ORDER BY order_id`,
+    { ws: shop },
+  );
+  expect(orders.map((o) => ({ id: o.order_id, status: o.status, total: Number(o.total_fen), refunded: Number(o.refunded_fen), skus: o.skus }))).toEqual([
+    { id: 'T1', status: 'completed', total: 30_000, refunded: 0, skus: ['SKU-1', 'SKU-2'] },
+    { id: 'T2', status: 'completed', total: 5000, refunded: 2000, skus: ['SKU-3'] },
+    { id: 'T3', status: 'refunded', total: 8000, refunded: 8000, skus: ['SKU-4'] },
+  ]);
+  expect(JSON.parse(orders[0].products)[1]).toEqual({ sku: 'SKU-2', name: '保湿面霜', category: '', quantity: 2, priceFen: 10_000 });
 });
