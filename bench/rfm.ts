@@ -56,7 +56,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
 async function main() {
-  if (!args.reuse) fs.rmSync(dir, { recursive: true, force: true });
+  // --reuse keeps the generated events store only; the state store starts afresh.
+  fs.rmSync(args.reuse ? path.join(dir, 'state') : dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const clock = manualClock(NOW);
   const db = await openStateStore({ dir: path.join(dir, 'state') });
@@ -71,10 +72,15 @@ async function main() {
     events,
     secrets: createSecrets(randomBytes(32)),
   };
-  const { workspace, created } = await ensureWorkspace(ctx, { slug: 'bench', name: 'RFM bench' }, systemActor);
+  const [generated] = await events.query<{ ws: string; n: number }>(`SELECT toString(any(workspace_id)) AS ws, count() AS n FROM ${events.table('orders')}`);
+  const reused = args.reuse && Number(generated.n) > 0;
+  if (reused) {
+    await db.insertInto('workspaces').values({ id: generated.ws, slug: 'bench', name: 'RFM bench', timezone: TZ, settings: '{}' }).execute();
+  }
+  const { workspace } = await ensureWorkspace(ctx, { slug: 'bench', name: 'RFM bench' }, systemActor);
   const ws = { id: workspace.id, timezone: TZ };
 
-  if (created) {
+  if (!reused) {
     log(`generating ${customers} customers (mean ${args['mean-orders']} orders) into chDB…`);
     const gen = await timed(() =>
       generateIntoEvents(events, ws.id, {

@@ -145,7 +145,7 @@ export class RuleCompiler {
       days_since_last_order: since('max(ordered_at)'),
     }[field];
     const zeroable = field === 'order_count' || field === 'total_spent_fen';
-    return this.aggregate(`SELECT cid, net_fen, ordered_at FROM (${netOrders(this.env.events)}) WHERE ordered_at <= ${this.nowSql}`, agg, zeroable, type, op, value, path);
+    return this.aggregate(`SELECT cid, net_fen, ordered_at FROM (${netOrders(this.env.events, `o.ordered_at <= ${this.nowSql}`)})`, agg, zeroable, type, op, value, path);
   }
 
   /**
@@ -268,8 +268,7 @@ export class RuleCompiler {
       ? [r.product.skus && `hasAny(skus, ${this.p.add('Array(String)', r.product.skus)})`, r.product.categories && `hasAny(categories, ${this.p.add('Array(String)', r.product.categories)})`].filter(Boolean)
       : [];
     if (r.product && product.length === 0) return this.fail(`${path}.product`, 'give skus or categories');
-    const where = [this.window(r.time, 'ordered_at', path), ...(product.length ? [`(${product.join(' OR ')})`] : [])].join(' AND ');
-    const source = `SELECT cid, net_fen FROM (${netOrders(this.env.events)}) WHERE ${where}`;
+    const source = `SELECT cid, net_fen FROM (${netOrders(this.env.events, this.window(r.time, 'o.ordered_at', path))})${product.length ? ` WHERE ${product.join(' OR ')}` : ''}`;
     return this.aggregate(source, r.metric === 'count' ? 'count()' : 'sum(net_fen)', true, 'number', r.op, r.value, path);
   }
 

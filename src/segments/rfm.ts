@@ -39,7 +39,7 @@ export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p:
   return `
     WITH per_customer AS (
       SELECT cid, dateDiff('day', toDate(max(ordered_at), ${tz}), toDate(${to}, ${tz})) AS rd, count() AS fv, sum(net_fen) AS mv
-      FROM (${netOrders(ctx.events)}) WHERE ordered_at >= ${from} AND ordered_at <= ${to}
+      FROM (${netOrders(ctx.events, `o.ordered_at >= ${from} AND o.ordered_at <= ${to}`)})
       GROUP BY cid
     ), gathered AS (
       SELECT groupArray(cid) AS ids, groupArray(rd) AS rds, groupArray(fv) AS fvs, groupArray(mv) AS mvs FROM per_customer

@@ -35,12 +35,16 @@ export function remapped(ev: EventsStore, table: string, alias: string, final = 
  * Purchases: the newest version of every completed order, under the live customer, with its
  * amount net of partial refunds (ingest marks a fully refunded order 'refunded': not a purchase).
  * Columns: cid, order_id, ordered_at, net_fen, skus, categories.
+ *
+ * `when` (a condition on o.ordered_at) is applied before the versions are merged: all versions
+ * of an order share its ordered_at, so this is exact, and a short window reads only its rows.
  */
-export function netOrders(ev: EventsStore): string {
+export function netOrders(ev: EventsStore, when: string): string {
   const o = remapped(ev, 'orders', 'o', true);
   return `SELECT ${o.cid} AS cid, o.order_id AS order_id, o.ordered_at AS ordered_at,
       greatest(o.total_fen - o.refunded_fen, 0) AS net_fen, o.skus AS skus, o.categories AS categories
     FROM ${o.from}
+    PREWHERE ${when}
     WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'`;
 }
 
