@@ -8,7 +8,7 @@ import { pageQuery } from '../api/wire.js';
 import { fieldList, suggestMapping } from './fields.js';
 import { acceptUpload, inspectHead, MAX_UPLOAD_BYTES } from './file.js';
 import { errorsCsv, getJob, importView, listErrors, listJobs } from './jobs.js';
-import { importErrorView, importView as importViewSchema, previewInput, previewView } from './schema.js';
+import { type ImportJob, importErrorView, importView as importViewSchema, previewInput, previewView } from './schema.js';
 
 const config = { permission: 'customers:write' } as const;
 const idParams = z.object({ id: z.string().uuid() });
@@ -49,7 +49,7 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     async (req, reply) => {
       if (!req.isMultipart()) throw new AppError('unsupported_media_type', 'send multipart/form-data: the fields kind and mapping, then the file');
       const fields: Record<string, string> = {};
-      let job = null;
+      let job: ImportJob | null = null;
       for await (const part of req.parts()) {
         if (part.type === 'field') {
           if (typeof part.value === 'string') fields[part.fieldname] = part.value;

@@ -102,6 +102,11 @@ describe('POST /api/imports', () => {
 
     const list = (await t.app.inject({ url: '/api/imports', headers: bearer(admin) })).json();
     expect(list.items.map((i: { id: string }) => i.id)).toContain(queued.id);
+    // Another workspace sees neither the import nor its errors.
+    const other = await apiKey(t.ctx, (await seedWorkspace(t.ctx, 'api-import-other')).id, 'admin');
+    expect((await t.app.inject({ url: `/api/imports/${queued.id}`, headers: bearer(other) })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: `/api/imports/${queued.id}/errors?format=csv`, headers: bearer(other) })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/api/imports', headers: bearer(other) })).json().items).toEqual([]);
 
     const again = await upload(admin, { kind: 'orders' }, { name: '订单.csv', content: file.csv });
     const second = await finished(again.json().id);
