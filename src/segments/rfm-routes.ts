@@ -5,7 +5,7 @@ import type { Ctx } from '../store/index.js';
 import { isoDate, wire } from '../api/wire.js';
 import { RFM_SEGMENT_KEYS, loadRfmSettings, rfmSettings, saveRfmSettings } from './rfm-model.js';
 import { computeRfmSnapshot } from './rfm.js';
-import { listRfmSnapshots, rfmCustomers, rfmGrid, rfmMovement, rfmSummary, type SnapshotRef } from './rfm-views.js';
+import { listRfmSnapshots, rfmCustomers, rfmGrid, rfmMovement, rfmMovementCustomers, rfmSummary, type SnapshotRef } from './rfm-views.js';
 
 const segmentKey = z.enum(RFM_SEGMENT_KEYS);
 const score = z.coerce.number().int().min(1).max(5);
@@ -51,6 +51,14 @@ const rfmCustomer = z.object({
   m: z.number().int(),
   segment: segmentKey,
 });
+
+const movementQuery = z.object({
+  fromSnapshot: z.string().uuid().optional(),
+  fromDate: localDate.optional().describe('the latest snapshot taken by the end of this local date'),
+  toSnapshot: z.string().uuid().optional(),
+  toDate: localDate.optional(),
+});
+const cardView = z.object({ id: z.string(), name: z.string().nullable(), phone: z.string().nullable(), city: z.string().nullable(), channel: z.string().nullable() });
 
 const snapshotQuery = z.object({ snapshot: z.string().uuid().optional().describe('snapshot id; the latest when absent') });
 
@@ -114,12 +122,7 @@ export const rfmRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ctx 
       schema: {
         tags: ['rfm'],
         summary: 'Customers moving between segments from one snapshot (or local date) to another',
-        querystring: z.object({
-          fromSnapshot: z.string().uuid().optional(),
-          fromDate: localDate.optional().describe('the latest snapshot taken by the end of this local date'),
-          toSnapshot: z.string().uuid().optional(),
-          toDate: localDate.optional(),
-        }),
+        querystring: movementQuery,
         response: {
           200: z.object({
             from: snapshotView,
@@ -133,6 +136,27 @@ export const rfmRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ctx 
     async (req) => {
       const q = req.query;
       return wire(await rfmMovement(ctx, req.principal.workspace, ref(q.fromSnapshot, q.fromDate, 'from'), ref(q.toSnapshot, q.toDate, 'to')));
+    },
+  );
+  app.get(
+    '/api/rfm/movement/customers',
+    {
+      config: { permission: 'customers:read' },
+      schema: {
+        tags: ['rfm'],
+        summary: 'Customers of one movement cell: in one segment at the first snapshot and another at the second',
+        querystring: movementQuery.extend({
+          fromSegment: z.union([segmentKey, z.literal('none')]),
+          toSegment: z.union([segmentKey, z.literal('none')]),
+          cursor: z.string().max(100).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ items: z.array(cardView), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return rfmMovementCustomers(ctx, req.principal, { ...q, from: ref(q.fromSnapshot, q.fromDate, 'from'), to: ref(q.toSnapshot, q.toDate, 'to') });
     },
   );
   app.get(

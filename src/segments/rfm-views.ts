@@ -124,20 +124,47 @@ function pick(ctx: Ctx, ws: Workspace, ref: SnapshotRef): Promise<RfmSnapshot> {
  * scored there, i.e. no purchase in the window). Both sides are resolved through OneID now, so a
  * customer merged in between counts once.
  */
-export async function rfmMovement(ctx: Ctx, ws: Workspace, from: SnapshotRef, to: SnapshotRef) {
-  const [a, b] = await Promise.all([pick(ctx, ws, from), pick(ctx, ws, to)]);
+/** Both snapshots' segments per live customer ('' where not scored): the rows movement counts. */
+function movementSql(ctx: Ctx): string {
   const side = (param: string) => {
     const s = remapped(ctx.events, 'rfm_scores', 's');
     return `SELECT ${s.cid} AS cid, any(s.segment) AS segment FROM ${s.from} WHERE s.workspace_id = {ws:UUID} AND s.snapshot_id = {${param}:UUID} GROUP BY cid`;
   };
+  return `SELECT if(a.cid = toUUID('00000000-0000-0000-0000-000000000000'), b.cid, a.cid) AS customer,
+      if(a.segment = '', 'none', a.segment) AS from_segment, if(b.segment = '', 'none', b.segment) AS to_segment
+    FROM (${side('a')}) AS a FULL OUTER JOIN (${side('b')}) AS b ON a.cid = b.cid`;
+}
+
+export async function rfmMovement(ctx: Ctx, ws: Workspace, from: SnapshotRef, to: SnapshotRef) {
+  const [a, b] = await Promise.all([pick(ctx, ws, from), pick(ctx, ws, to)]);
   const rows = await ctx.events.query<{ from_segment: string; to_segment: string; n: number }>(
-    `SELECT if(a.segment = '', 'none', a.segment) AS from_segment, if(b.segment = '', 'none', b.segment) AS to_segment, count() AS n
-     FROM (${side('a')}) AS a FULL OUTER JOIN (${side('b')}) AS b ON a.cid = b.cid
-     GROUP BY from_segment, to_segment`,
+    `SELECT from_segment, to_segment, count() AS n FROM (${movementSql(ctx)}) GROUP BY from_segment, to_segment`,
     { ws: ws.id, a: a.id, b: b.id },
   );
   const cells = rows.map((r) => ({ from: r.from_segment as RfmSegmentKey | 'none', to: r.to_segment as RfmSegmentKey | 'none', customers: Number(r.n) }));
   return { from: a, to: b, cells, moved: cells.filter((c) => c.from !== c.to).reduce((s, c) => s + c.customers, 0) };
+}
+
+/** Drill-down of one movement cell: the customers who went from one segment to another. */
+export async function rfmMovementCustomers(
+  ctx: Ctx,
+  p: Principal,
+  q: { from: SnapshotRef; to: SnapshotRef; fromSegment: RfmSegmentKey | 'none'; toSegment: RfmSegmentKey | 'none'; cursor?: string; limit: number },
+): Promise<{ items: CustomerCard[]; nextCursor: string | null }> {
+  if (q.cursor && !isUuid(q.cursor)) throw new AppError('validation_failed', 'cursor is not valid', [{ path: 'querystring.cursor', message: 'use nextCursor from the previous page' }]);
+  const [a, b] = await Promise.all([pick(ctx, p.workspace, q.from), pick(ctx, p.workspace, q.to)]);
+  const rows = await ctx.events.query<{ id: string }>(
+    `SELECT toString(customer) AS id FROM (${movementSql(ctx)})
+     WHERE from_segment = {fs:String} AND to_segment = {ts:String} ${q.cursor ? 'AND customer > {cursor:UUID}' : ''}
+     ORDER BY customer LIMIT {limit:UInt32}`,
+    { ws: p.workspace.id, a: a.id, b: b.id, fs: q.fromSegment, ts: q.toSegment, limit: q.limit + 1, ...(q.cursor ? { cursor: q.cursor } : {}) },
+  );
+  const page = rows.slice(0, q.limit).map((r) => r.id);
+  const cards = await customerCards(ctx, p, page);
+  return {
+    items: page.map((id) => cards.get(id) ?? { id, name: null, phone: null, city: null, channel: null }),
+    nextCursor: rows.length > q.limit ? page[page.length - 1] : null,
+  };
 }
 
 export interface RfmCustomer extends Omit<CustomerCard, 'id'> {

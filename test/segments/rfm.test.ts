@@ -141,6 +141,12 @@ describe('RFM API', () => {
       }
       expect(new Map(body.cells.map((c: { from: string; to: string; customers: number }) => [`${c.from}>${c.to}`, c.customers]))).toEqual(expected);
       expect(after.get(edge.justOut)!.segment).toMatch(/^important_/);
+      // Drill into one cell of the movement: exactly the customers who made that move.
+      const cell = body.cells.find((c: { from: string; to: string; customers: number }) => c.from !== c.to && c.from !== 'none' && c.customers > 0);
+      const who = [...ids].filter((id) => (before.get(id)?.segment ?? 'none') === cell.from && (after.get(id)?.segment ?? 'none') === cell.to).sort();
+      const drill = (await app.inject({ url: `/api/rfm/movement/customers?fromSnapshot=${first.id}&toSnapshot=${second.id}&fromSegment=${cell.from}&toSegment=${cell.to}&limit=200`, headers: bearer(key) })).json();
+      expect(who.length).toBeLessThanOrEqual(200);
+      expect(drill.items.map((c: { id: string }) => c.id).sort()).toEqual(who);
       const missing = await app.inject({ url: '/api/rfm/movement?toDate=2026-07-25', headers: bearer(key) });
       expect(missing.statusCode).toBe(400);
     } finally {

@@ -12,6 +12,7 @@ import { useSession } from '../../hooks/useSession';
 import type { Page } from '../../types';
 import { CustomerTable } from '../segments/CustomerTable';
 import { type GridCell, RfHeatmap, ShareChart } from './RfmCharts';
+import type { CustomerCard } from '../segments/types';
 import type { Movement, RfmCustomer, RfmSegmentSummary, RfmSettings, RfmSnapshot } from './types';
 
 type Pick = { segment?: string; r?: number; f?: number; title: string };
@@ -174,6 +175,7 @@ function MovementCard({ nameOf, first }: { nameOf: (key: string) => string; firs
   const fmt = useFormat();
   // From the oldest snapshot to today, in the workspace's time zone.
   const [range, setRange] = useState({ from: localDate(first.at, fmt.timezone), to: localDate(Date.now(), fmt.timezone) });
+  const [cell, setCell] = useState<{ from: string; to: string } | null>(null);
   const data = useRequest((signal) => api.get<Movement>('/api/rfm/movement', { query: { fromDate: range.from, toDate: range.to }, signal }), [range.from, range.to]);
   const keys = ['important_value', 'important_develop', 'important_retain', 'important_winback', 'general_value', 'general_develop', 'general_retain', 'general_winback', 'none'];
   const count = (from: string, to: string) => data.data?.cells.find((c) => c.from === from && c.to === to)?.customers ?? 0;
@@ -184,7 +186,14 @@ function MovementCard({ nameOf, first }: { nameOf: (key: string) => string; firs
       title: nameOf(to),
       dataIndex: to,
       align: 'right' as const,
-      render: (n: number, row: { from: string }) => (n ? <Typography.Text strong={row.from !== to} type={row.from === to ? 'secondary' : undefined}>{fmt.number(n)}</Typography.Text> : '·'),
+      render: (n: number, row: { from: string }) =>
+        n ? (
+          <Typography.Link strong={row.from !== to} type={row.from === to ? 'secondary' : undefined} onClick={() => setCell({ from: row.from, to })}>
+            {fmt.number(n)}
+          </Typography.Link>
+        ) : (
+          '·'
+        ),
     })),
   ];
   return (
@@ -211,6 +220,19 @@ function MovementCard({ nameOf, first }: { nameOf: (key: string) => string; firs
           <Table rowKey="from" columns={columns} dataSource={rows} loading={data.loading} pagination={false} size="small" scroll={{ x: true }} data-testid="rfm-movement" />
         </>
       )}
+      <Drawer open={!!cell && !!data.data} width={820} title={cell && `${nameOf(cell.from)} → ${nameOf(cell.to)}`} onClose={() => setCell(null)} destroyOnHidden>
+        {cell && data.data && (
+          <CustomerTable
+            resetKey={JSON.stringify([data.data.from.id, data.data.to.id, cell])}
+            fetchPage={(cursor, signal) =>
+              api.get<Page<CustomerCard>>('/api/rfm/movement/customers', {
+                query: { fromSnapshot: data.data!.from.id, toSnapshot: data.data!.to.id, fromSegment: cell.from, toSegment: cell.to, cursor, limit: 20 },
+                signal,
+              })
+            }
+          />
+        )}
+      </Drawer>
     </Card>
   );
 }
