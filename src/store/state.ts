@@ -38,7 +38,9 @@ export async function openStateStore(opts: StateStoreOptions): Promise<StateStor
 const provider: MigrationProvider = { getMigrations: async () => stateMigrations };
 
 export async function migrateStateStore(db: StateStore): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Modules number their migrations in their own ranges (0010 wecom, 0020 segments …), so a
+  // module's new migration may sort before another's that a data directory already has.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
