@@ -38,15 +38,16 @@ it('merges imported customers into existing ones by their identifiers, reports b
   const u2 = (await byId('wechat_unionid', 'U2')).id;
   expect(await customerCount()).toBe(2);
 
+  // Saved by Excel as "CSV UTF-8": with a byte-order mark and CRLF line ends.
   const csv = [
-    '会员编号,手机号码,姓名,性别,生日,城市,会员等级,积分,UnionID,注册时间',
+    '\uFEFF会员编号,手机号码,姓名,性别,生日,城市,会员等级,积分,UnionID,注册时间',
     ',138 0013 8000,张三,女,1990-05-01,上海,金卡,120,,2019-03-04',
     'M2,13900139000,李四,男,1988/12/31,北京,银卡,35,U2,2020-01-02 08:00',
     'M3,,王五,,,深圳,普通,0,,',
     'M4,13700137000,赵六,X,,广州,普通,5,,',
     '0,NULL,钱七,女,,成都,普通,1,,',
     'M5,13600136000,孙八,女,1991-02-30,南京,普通,2,,',
-  ].join('\n');
+  ].join('\r\n');
   const local = await prepareLocalFile(tempFile('会员.csv', csv), { kind: 'customers', encoding: 'utf-8', overrides: {} });
   expect(local.mapping).toEqual({
     会员编号: 'user_id',
