@@ -29,4 +29,4 @@ export type {
 } from './types.js';
 export { demoCatalog } from './catalog.js';
 export { MAX_CUSTOMERS, estimateDemo, generateDemo } from './generator.js';
-export { DEMO_SLUG, loadDemo, type LoadDemoOptions, type LoadDemoResult } from './load.js';
+export { DEMO_SLUG, demoOrderRow, loadDemo, type LoadDemoOptions, type LoadDemoResult } from './load.js';

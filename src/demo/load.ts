@@ -120,7 +120,7 @@ async function writeBatch(ctx: Ctx, workspaceId: string, batch: DemoBatch, recei
   }
   await writeCustomers(ctx, workspaceId, batch.customers.map((c) => customerRecord(c, lastSeen.get(c.id))));
   await ctx.events.insert('events', batch.events.map((e) => eventRow(workspaceId, e, receivedAt)));
-  await ctx.events.insert('orders', batch.orders.map((o) => orderRow(workspaceId, o)));
+  await ctx.events.insert('orders', batch.orders.map((o) => demoOrderRow(workspaceId, o)));
 }
 
 function customerRecord(c: DemoCustomer, lastSeenAt: Date | undefined): CustomerRecord {
@@ -159,7 +159,8 @@ function eventRow(workspaceId: string, e: DemoEvent, receivedAt: Date) {
   };
 }
 
-function orderRow(workspaceId: string, o: DemoOrder) {
+/** An order as an events-store `orders` row (columns in table order: benchmarks insert by position). */
+export function demoOrderRow(workspaceId: string, o: DemoOrder) {
   return {
     workspace_id: workspaceId,
     order_id: o.orderId,
