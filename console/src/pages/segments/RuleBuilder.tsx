@@ -285,7 +285,7 @@ function ConditionEditor({ node, onChange, catalog }: { node: Leaf; onChange: (r
   }
 }
 
-function EventInput({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+export function EventInput({ value, onChange }: { value: string; onChange: (v: string) => void }) {
   return <AutoComplete style={{ width: 180 }} value={value} options={EVENTS.map((e) => ({ value: e }))} onChange={onChange} filterOption={(input, o) => (o?.value ?? '').toLowerCase().includes(input.toLowerCase())} data-testid="rule-event" />;
 }
 
@@ -321,7 +321,7 @@ function today(offsetDays: number): string {
 
 const PROPERTY_OPS = ['eq', 'neq', 'in', 'contains', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'];
 
-function PropertyFilters({ value, onChange }: { value: PropertyFilter[]; onChange: (v: PropertyFilter[]) => void }) {
+export function PropertyFilters({ value, onChange }: { value: PropertyFilter[]; onChange: (v: PropertyFilter[]) => void }) {
   const { t } = useTranslation();
   const set = (i: number, f: PropertyFilter) => onChange(value.map((x, k) => (k === i ? f : x)));
   const parse = (text: string, op: string): PropertyFilter['value'] => {
