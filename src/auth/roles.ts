@@ -16,6 +16,8 @@ export const PERMISSIONS = [
   'audit:read',
   'settings:read',
   'settings:write',
+  'campaigns:write',
+  'campaigns:approve',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -26,7 +28,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
   // 运营: runs campaigns on customers, does not see full phone numbers.
-  operator: new Set<Permission>([...read, 'customers:write', 'writekeys:read', 'settings:read']),
+  operator: new Set<Permission>([...read, 'customers:write', 'writekeys:read', 'settings:read', 'campaigns:write']),
   // 导购: serves their customers one to one, so sees contact details.
   sales: new Set<Permission>([...read, 'customers:write', 'pii:read']),
   analyst: new Set<Permission>([...read, 'audit:read', 'settings:read']),
