@@ -3,6 +3,9 @@ import { execScript } from './script.js';
 import { stateImportsMigrations } from './state-imports.js';
 import { wecomStateMigrations } from './state-wecom.js';
 import { stateSegmentsMigrations } from './state-segments.js';
+import { stateCampaignsMigrations } from './state-campaigns.js';
+import { stateJourneysMigrations } from './state-journeys.js';
+import { stateMessagesMigrations } from './state-messages.js';
 
 /**
  * State store migrations, in order. Never edit one that has shipped: add the next.
@@ -259,4 +262,7 @@ export const stateMigrations: Record<string, Migration> = {
   ...stateSegmentsMigrations,
   ...wecomStateMigrations,
   ...stateImportsMigrations,
+  ...stateCampaignsMigrations,
+  ...stateJourneysMigrations,
+  ...stateMessagesMigrations,
 };

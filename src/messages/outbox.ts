@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../core/index.js';
+import type { StateDB } from '../store/index.js';
+import type { Channel } from '../journeys/model.js';
+import type { MessageStatus } from './schema.js';
+
+export interface EnqueueInput {
+  workspaceId: string;
+  customerId: string;
+  channel: Channel;
+  templateId: string;
+  /** Unique per workspace: journeys use `j:${runId}:${stepId}`, campaigns `c:${campaignId}:${customerId}`. */
+  idempotencyKey: string;
+  source: { kind: 'journey' | 'campaign' | 'manual'; id: string; runId?: string; stepId?: string; variant?: string };
+  /** Extra template variables: `event` = {name, properties}, `grant` = granted items. */
+  vars: Record<string, unknown>;
+  /** Defer to the next golden window. */
+  golden: boolean;
+  /** Counts against frequency caps. */
+  marketing: boolean;
+  notBefore?: Date;
+  /** The caller's `ctx.clock.now()`: creation time (and the due time without notBefore). Pass it: the outbox has no clock of its own. */
+  now?: Date;
+}
+
+export interface EnqueueResult {
+  id: string;
+  created: boolean;
+}
+
+/**
+ * Puts a message in the outbox, in the caller's transaction (or on the db). A second call with the
+ * same idempotency key does nothing and returns the first row's id with created=false, so a
+ * journey step or campaign that is retried after a crash never queues a send twice.
+ */
+export async function enqueueMessage(trx: Kysely<StateDB>, input: EnqueueInput): Promise<EnqueueResult> {
+  const now = input.now ?? new Date();
+  const id = newId({ now: () => now });
+  const inserted = await trx
+    .insertInto('messages')
+    .values({
+      workspace_id: input.workspaceId,
+      id,
+      customer_id: input.customerId,
+      channel: input.channel,
+      template_id: input.templateId,
+      idempotency_key: input.idempotencyKey,
+      source_kind: input.source.kind,
+      source_id: input.source.id,
+      run_id: input.source.runId ?? null,
+      step_id: input.source.stepId ?? null,
+      variant: input.source.variant ?? null,
+      vars: JSON.stringify(input.vars ?? {}),
+      golden: input.golden,
+      marketing: input.marketing,
+      status: 'queued' satisfies MessageStatus,
+      attempts: 0,
+      // Without notBefore or now the row is due at once, whatever the dispatcher's clock says.
+      not_before: input.notBefore ?? input.now ?? new Date(0),
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, created: true };
+  const existing = await trx
+    .selectFrom('messages')
+    .select('id')
+    .where('workspace_id', '=', input.workspaceId)
+    .where('idempotency_key', '=', input.idempotencyKey)
+    .executeTakeFirstOrThrow();
+  return { id: existing.id, created: false };
+}
+
