@@ -16,7 +16,7 @@ import {
   phoneFor,
   unionid,
 } from './people.js';
-import { type PurchaseHistory, type PurchaseModel, buildOrders, memberLevel, purchaseHistory, purchaseModel } from './purchases.js';
+import { type PurchaseHistory, type PurchaseModel, buildOrders, memberLevel, memberPoints, purchaseHistory, purchaseModel } from './purchases.js';
 import { Rng, Stream, type Weighted, hash32, weighted } from './random.js';
 import type {
   ChannelKey,
@@ -173,6 +173,11 @@ function generateCustomer(cfg: Config, index: number, batch: DemoBatch): void {
   if (member) {
     traits.birthday = birthday;
     traits.member_level = memberLevel(spentFen);
+    const points = memberPoints(orders, now);
+    if (points) {
+      traits.points = points.points;
+      traits.points_expire_at = points.expireAt;
+    }
   }
   if (skinKnown) traits.skin_type = skinType;
 

@@ -234,6 +234,25 @@ export function memberLevel(spentFen: number): '银卡' | '金卡' | '钻石卡'
   return '银卡';
 }
 
+/**
+ * Member points: 1 point per yuan paid, on completed orders of the last 12 months; all of them
+ * expire 12 months after the latest order (积分自最近一次消费起12个月有效). `expireAt` is that
+ * local date (UTC+8); null when nothing is left.
+ */
+export function memberPoints(orders: readonly DemoOrder[], now: number): { points: number; expireAt: string } | null {
+  const year = 365 * 86_400_000;
+  let points = 0;
+  let last = -Infinity;
+  for (const o of orders) {
+    const t = o.orderedAt.getTime();
+    if (o.status !== 'completed' || t > now || t <= now - year) continue;
+    points += Math.floor(o.totalFen / 100);
+    last = Math.max(last, t);
+  }
+  if (points <= 0) return null;
+  return { points, expireAt: new Date(last + year + 8 * 3_600_000).toISOString().slice(0, 10) };
+}
+
 export function buildOrders(
   rng: Rng,
   shopper: Shopper,
