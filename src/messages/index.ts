@@ -2,3 +2,8 @@ import './schema.js';
 
 export { enqueueMessage, type EnqueueInput, type EnqueueResult } from './outbox.js';
 export type { MessageStatus } from './schema.js';
+export { templateContent, parseContent, MAX_PARTS, type TemplateContent, type WecomAttachment } from './content.js';
+export { templateVariables, checkTemplateVariables, sourceVariables, saveTimeVariables, isAvailable, GRANT_VARIABLES, BUILTIN_CUSTOMER_VARIABLES } from './variables.js';
+export { type MessageTemplate, type TemplateInput, templateInput, listTemplates, getTemplate, createTemplate, updateTemplate, deleteTemplate, validateTemplate } from './templates.js';
+export { type Recipient, loadRecipient, buildView, renderContent } from './render.js';
+export { type Policies, policiesSchema, DEFAULT_POLICIES, getPolicies, savePolicies, nextGoldenWindow, goldenStart, quietUntil, workspaceZone } from './policies.js';
