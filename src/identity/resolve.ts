@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { AppError, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { type Actor, systemActor } from '../audit/index.js';
@@ -108,12 +109,13 @@ async function knownCustomer(tx: Ctx, workspaceId: string, ids: StoredIdentifier
 }
 
 export async function ownersOf(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
-  const rows = await tx.db
-    .selectFrom('identities')
-    .select(['type', 'collection', 'value', 'customer_id'])
-    .where('workspace_id', '=', workspaceId)
-    .where((eb) => eb(eb.refTuple('type', 'collection', 'value'), 'in', ids.map((s) => eb.tuple(s.id.type, s.id.collection, s.value))))
-    .execute();
+  if (ids.length === 0) return new Map();
+  // A join on three arrays, not `(type, collection, value) IN (tuples…)`: PGlite plans the tuple
+  // list as a scan of every identity of the workspace (≈ 250 ms for a batch at 10,000 customers).
+  const { rows } = await sql<{ type: string; collection: string; value: string; customer_id: string }>`
+    SELECT i.type, i.collection, i.value, i.customer_id
+    FROM unnest(${sql.val(ids.map((s) => s.id.type))}::text[], ${sql.val(ids.map((s) => s.id.collection))}::text[], ${sql.val(ids.map((s) => s.value))}::text[]) AS k(type, collection, value)
+    JOIN identities i ON i.workspace_id = ${workspaceId} AND i.type = k.type AND i.collection = k.collection AND i.value = k.value`.execute(tx.db);
   return new Map(rows.map((r) => [storedKey(r), r.customer_id]));
 }
 

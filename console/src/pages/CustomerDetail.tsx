@@ -24,8 +24,16 @@ import { DateTime } from '../components/DateTime';
 import { ErrorState } from '../components/ErrorState';
 import { useFormat } from '../hooks/useFormat';
 import { useRequest } from '../hooks/useRequest';
-import type { Customer, Identifier, Order, OrderProduct } from '../types';
+import type { Customer as CustomerBase, Identifier, Order, OrderProduct } from '../types';
+import { MergeHistory } from './customer/MergeHistory';
+import { Timeline } from './customer/Timeline';
 import { WecomRelations } from './wecom/Relations';
+
+/** The customer as GET /api/customers/:id returns it (computed traits and consent included). */
+type Customer = CustomerBase & {
+  lastChannel: string | null;
+  consent: Record<string, { granted: boolean; at: string }>;
+};
 
 /** An order line with its position, as a row key (one SKU can appear on several lines). */
 type ProductLine = OrderProduct & { line: number };
@@ -50,7 +58,7 @@ function Identifiers({ identifiers }: { identifiers: Identifier[] }) {
   const { t } = useTranslation();
   if (identifiers.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
   return (
-    <Flex wrap gap={8}>
+    <Flex wrap gap={8} data-testid="customer-identifiers">
       {identifiers.map((id) => (
         <Tag
           key={`${id.type}:${id.collection ?? ''}:${id.value}`}
@@ -166,7 +174,53 @@ function Profile({ customer }: { customer: Customer }) {
   );
 }
 
-function CustomerView({ customer }: { customer: Customer }) {
+function Computed({ customer }: { customer: Customer }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const { stats } = customer;
+  return (
+    <Descriptions
+      column={{ xs: 1, md: 2 }}
+      size="small"
+      data-testid="customer-computed"
+      items={[
+        { key: 'firstSeenAt', label: t('customer.firstSeenAt'), children: fmt.dateTime(customer.firstSeenAt) },
+        { key: 'lastSeenAt', label: t('customer.lastSeenAt'), children: fmt.dateTime(customer.lastSeenAt) },
+        { key: 'firstChannel', label: t('customers.computed.firstChannel'), children: customer.channelName || customer.channel || '—' },
+        { key: 'lastChannel', label: t('customers.computed.lastChannel'), children: customer.lastChannel || '—' },
+        { key: 'ordersCount', label: t('customer.ordersCount'), children: fmt.number(stats.ordersCount) },
+        { key: 'totalSpent', label: t('customer.totalSpent'), children: fmt.money(stats.totalSpentFen) },
+        { key: 'aov', label: t('customer.aov'), children: fmt.money(stats.aovFen) },
+        { key: 'lastOrderAt', label: t('customer.lastOrderAt'), children: fmt.dateTime(stats.lastOrderAt) },
+      ]}
+    />
+  );
+}
+
+function Consent({ consent }: { consent: Customer['consent'] }) {
+  const { t } = useTranslation();
+  const rows = Object.entries(consent ?? {}).map(([channel, c]) => ({ channel, ...c }));
+  return (
+    <Table
+      size="small"
+      rowKey="channel"
+      pagination={false}
+      dataSource={rows}
+      locale={{ emptyText: t('customers.consent.empty') }}
+      columns={[
+        { title: t('customers.consent.channel'), dataIndex: 'channel', render: (c: string) => t(`customers.consent.channels.${c}`, { defaultValue: c }) },
+        {
+          title: t('customers.consent.status'),
+          dataIndex: 'granted',
+          render: (g: boolean) => <Tag color={g ? 'green' : 'red'}>{g ? t('customers.consent.granted') : t('customers.consent.refused')}</Tag>,
+        },
+        { title: t('customers.consent.at'), dataIndex: 'at', render: (iso: string) => <DateTime iso={iso} /> },
+      ]}
+    />
+  );
+}
+
+function CustomerView({ customer, reload }: { customer: Customer; reload: () => void }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const { stats } = customer;
@@ -217,9 +271,23 @@ function CustomerView({ customer }: { customer: Customer }) {
         </Col>
       </Row>
       <WecomRelations customerId={customer.id} />
+      <Row gutter={[16, 16]}>
+        <Col xs={24} xl={14}>
+          <Card title={t('customers.computed.title')} style={{ height: '100%' }}>
+            <Computed customer={customer} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={10}>
+          <Card title={t('customers.consent.title')} style={{ height: '100%' }}>
+            <Consent consent={customer.consent} />
+          </Card>
+        </Col>
+      </Row>
       <Card title={t('customerDetail.traits')}>
         <Traits traits={customer.traits} />
       </Card>
+      <MergeHistory customerId={customer.id} onChanged={reload} />
+      <Timeline customerId={customer.id} />
       <Card title={t('customerDetail.recentOrders')}>
         <Orders orders={customer.orders} />
       </Card>
@@ -257,5 +325,5 @@ export default function CustomerDetail() {
       </Card>
     );
   }
-  return <CustomerView customer={data} />;
+  return <CustomerView customer={data} reload={reload} />;
 }
