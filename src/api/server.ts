@@ -25,12 +25,14 @@ import { segmentRoutes } from '../segments/index.js';
 import { wecomRoutes } from '../wecom/index.js';
 import { tagRoutes } from '../tags/index.js';
 import { importRoutes } from '../imports/index.js';
+import { campaignRoutes } from '../campaigns/index.js';
+import { reportRoutes } from '../reports/index.js';
 import { metricsPlugin } from './metrics.js';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes, importRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes, importRoutes, campaignRoutes, reportRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */
