@@ -56,3 +56,6 @@ export const addGroupWelcome = (c: WeComClient, body: p.GroupWelcomeTemplate & {
 export const editGroupWelcome = (c: WeComClient, body: p.GroupWelcomeTemplate & { template_id: string }) => c.post('/cgi-bin/externalcontact/group_welcome_template/edit', body, p.okResponse);
 export const getGroupWelcome = (c: WeComClient, templateId: string) => c.post('/cgi-bin/externalcontact/group_welcome_template/get', { template_id: templateId }, p.getGroupWelcomeResponse);
 export const deleteGroupWelcome = (c: WeComClient, templateId: string) => c.post('/cgi-bin/externalcontact/group_welcome_template/del', { template_id: templateId }, p.okResponse);
+
+/** 应用消息 to staff; the client must use the agent (app) secret. */
+export const sendAppMessage = (c: WeComClient, body: { touser: string; msgtype: 'text'; agentid: number; text: { content: string } }) => c.post('/cgi-bin/message/send', body, p.appMessageResponse);

@@ -225,3 +225,6 @@ export const editGroupWelcomeRequest = groupWelcomeTemplate.extend({ template_id
 export const templateIdRequest = z.object({ template_id: z.string(), agentid: z.number().optional() });
 export const addGroupWelcomeResponse = ok.extend({ template_id: z.string() });
 export const getGroupWelcomeResponse = ok.extend(groupWelcomeTemplate.shape);
+
+/** 发送应用消息 (doc 90236): text to staff, with the agent's secret. */
+export const appMessageResponse = ok.extend({ invaliduser: z.string().optional(), msgid: z.string().optional() });

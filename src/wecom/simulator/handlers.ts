@@ -378,6 +378,18 @@ export const handlers: Record<string, Handler> = {
     return {};
   },
 
+  // 发送应用消息 (doc 90236): text to staff by userid, '|'-separated; unknown users come back in invaliduser.
+  'POST /cgi-bin/message/send': (corp, input) => {
+    const req = input as { touser?: string; msgtype?: string; agentid?: number; text?: { content?: string } };
+    if (Number(req.agentid) !== corp.agentId) fail(40056, `invalid agentid ${String(req.agentid)}`);
+    if (req.msgtype !== 'text' || !req.text?.content) fail(40008, 'invalid message type: only text is simulated');
+    const users = String(req.touser ?? '').split('|').filter(Boolean);
+    const known = users.filter((u) => corp.staff.has(u));
+    if (known.length === 0) fail(81013, 'user, department and tag all invalid');
+    const msgid = `app${hex(10)}`;
+    corp.appMessages.push({ msgid, touser: known, agentid: corp.agentId, text: req.text.content, at: nowSeconds(corp) });
+    return { invaliduser: users.filter((u) => !corp.staff.has(u)).join('|'), msgid };
+  },
   'POST /cgi-bin/externalcontact/add_moment_task': (corp, input) => {
     const req = parse(p.momentTaskRequest, input);
     if (!req.text && !req.attachments?.length) fail(40058, 'text or attachments missing');

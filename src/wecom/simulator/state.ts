@@ -38,6 +38,8 @@ export interface SimCorp {
   groupWelcomeTemplates: Map<string, GroupWelcomeTemplate>;
   /** Group welcomes sent to joiners, in order. */
   groupWelcomes: { chat_id: string; userid: string; text?: string; at: number }[];
+  /** App messages (应用消息, message/send) delivered to staff, in order. */
+  appMessages: { msgid: string; touser: string[]; agentid: number; text: string; at: number }[];
   /** Where the simulator is served, for its QR image URLs (set when it listens or is mounted). */
   qrBase: string | null;
 }
@@ -108,6 +110,7 @@ export function createCorp(opts: SimulatorOptions): SimCorp {
     moments: new Map(),
     groupWelcomeTemplates: new Map(),
     groupWelcomes: [],
+    appMessages: [],
     qrBase: null,
   };
 }

@@ -1,0 +1,152 @@
+import { sql } from 'kysely';
+import type { WecomAttachment } from '../messages/index.js';
+import { WeComClient, WeComError, loadCredentials, wecomApi } from '../wecom/index.js';
+import type { Ctx } from '../store/index.js';
+import type { Provider, SendInput, SendOutcome } from './types.js';
+
+/**
+ * WeCom channels. None of these calls takes an idempotency key, so a crash between WeCom's answer
+ * and the outbox recording it leaves a window: the dispatcher does not resend a WeCom message
+ * found still 'sending' after a crash (it is marked failed, "outcome unknown"), which keeps
+ * "never twice" at the cost of possibly never. add_msg_template only creates a task: the staff
+ * member confirms it in WeCom (WECOM.md), and the customer counts against WeCom's monthly cap.
+ */
+
+type Attachment = Parameters<typeof wecomApi.addMsgTemplate>[1]['attachments'] extends (infer A)[] | undefined ? A : never;
+
+export function toWecomAttachments(list: WecomAttachment[] | undefined): Attachment[] {
+  return (list ?? []).map((a): Attachment => {
+    switch (a.type) {
+      case 'image':
+        return { msgtype: 'image', image: { pic_url: a.picUrl } };
+      case 'link':
+        return { msgtype: 'link', link: { title: a.title, url: a.url, desc: a.desc, picurl: a.picUrl } };
+      case 'miniprogram':
+        return { msgtype: 'miniprogram', miniprogram: { title: a.title, appid: a.appid, page: a.page, pic_media_id: a.picMediaId } };
+    }
+  });
+}
+
+async function client(ctx: Ctx, workspaceId: string, secret: 'contact' | 'agent'): Promise<{ c: WeComClient; agentId: string } | string> {
+  const cred = await loadCredentials(ctx, workspaceId);
+  if (!cred) return 'no WeCom corp connected (企微设置)';
+  const s = secret === 'contact' ? cred.contactSecret : cred.agentSecret;
+  if (!s) return 'the WeCom app secret is not set (企微设置)';
+  return { c: new WeComClient({ baseUrl: cred.apiBaseUrl, corpId: cred.corpId, secret: s, clock: ctx.clock, retries: 1 }), agentId: cred.agentId ?? '' };
+}
+
+function failure(err: unknown): SendOutcome {
+  if (err instanceof WeComError) return { status: 'failed', transient: err.kind === 'rate' || err.kind === 'unavailable' || err.kind === 'token', error: err.message };
+  return { status: 'failed', transient: true, error: `WeCom: ${(err as Error).message}` };
+}
+
+const text = (i: SendInput) => (typeof i.content.text === 'string' && i.content.text ? { content: i.content.text } : undefined);
+
+/** 1v1 through the customer's owning staff: add_msg_template for one external contact. */
+export const wecomOneToOne: Provider = {
+  channel: 'wecom_1v1',
+  idempotent: false,
+  async send(i) {
+    if (!i.recipient.wecom) return { status: 'unreachable', reason: 'the customer is not a WeCom contact of any staff member' };
+    const cl = await client(i.ctx, i.workspaceId, 'contact');
+    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
+    try {
+      const res = await wecomApi.addMsgTemplate(cl.c, {
+        chat_type: 'single',
+        external_userid: [i.recipient.wecom.externalUserid],
+        sender: i.recipient.wecom.userid,
+        text: text(i),
+        attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
+      });
+      if (res.fail_list.length) return { status: 'unreachable', reason: `WeCom refused the recipient (${res.fail_list.join(', ')})` };
+      return { status: 'sent', providerRef: res.msgid, detail: { sender: i.recipient.wecom.userid, awaiting: 'staff confirmation' } };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+};
+
+/** A send already made for the same source, template and staff member (group sends and moments go once per staff member). */
+async function sharedTask(i: SendInput, sender: string): Promise<string | null> {
+  const row = await i.ctx.db
+    .selectFrom('messages')
+    .select('provider_ref')
+    .where('workspace_id', '=', i.workspaceId)
+    .where('channel', '=', i.channel)
+    .where('source_id', '=', i.source.id)
+    .where('template_id', '=', i.source.templateId)
+    .where('provider_ref', 'is not', null)
+    .where(sql<boolean>`rendered->>'sender' = ${sender}`)
+    .executeTakeFirst();
+  return row?.provider_ref ?? null;
+}
+
+/** Group send (群发到客户群) by the customer's owner to the groups they own; one task per staff member and source. */
+export const wecomGroup: Provider = {
+  channel: 'wecom_group',
+  idempotent: false,
+  async send(i) {
+    const sender = i.recipient.staffUserid;
+    if (!sender) return { status: 'unreachable', reason: 'the customer has no owning staff member' };
+    const shared = await sharedTask(i, sender);
+    if (shared) return { status: 'sent', providerRef: shared, detail: { sender, shared: true } };
+    const groups = await i.ctx.db.selectFrom('wecom_groups').select('chat_id').where('workspace_id', '=', i.workspaceId).where('owner', '=', sender).where('dismissed_at', 'is', null).execute();
+    if (groups.length === 0) return { status: 'unreachable', reason: `staff ${sender} owns no customer group` };
+    const cl = await client(i.ctx, i.workspaceId, 'contact');
+    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
+    try {
+      const res = await wecomApi.addMsgTemplate(cl.c, {
+        chat_type: 'group',
+        chat_id_list: groups.slice(0, 2000).map((g) => g.chat_id),
+        sender,
+        text: text(i),
+        attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
+      });
+      return { status: 'sent', providerRef: res.msgid, detail: { sender, groups: groups.length } };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+};
+
+/** 朋友圈 (add_moment_task) visible to the customer's owner's contacts; one task per staff member and source. */
+export const wecomMoments: Provider = {
+  channel: 'wecom_moments',
+  idempotent: false,
+  async send(i) {
+    const sender = i.recipient.staffUserid;
+    if (!sender) return { status: 'unreachable', reason: 'the customer has no owning staff member' };
+    const shared = await sharedTask(i, sender);
+    if (shared) return { status: 'sent', providerRef: shared, detail: { sender, shared: true } };
+    const cl = await client(i.ctx, i.workspaceId, 'contact');
+    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
+    try {
+      const res = await wecomApi.addMomentTask(cl.c, {
+        text: text(i),
+        attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
+        visible_range: { sender_list: { user_list: [sender] } },
+      });
+      return { status: 'sent', providerRef: res.jobid, detail: { sender } };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+};
+
+/** 应用消息 to the customer's staff member (task notices). */
+export const wecomApp: Provider = {
+  channel: 'wecom_app',
+  idempotent: false,
+  async send(i) {
+    const to = (i.content.touser as string | undefined) ?? i.recipient.staffUserid;
+    if (!to) return { status: 'unreachable', reason: 'the customer has no owning staff member to notify' };
+    const cl = await client(i.ctx, i.workspaceId, 'agent');
+    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
+    try {
+      const res = await wecomApi.sendAppMessage(cl.c, { touser: to, msgtype: 'text', agentid: Number(cl.agentId), text: { content: String(i.content.text ?? '') } });
+      return { status: 'delivered', providerRef: res.msgid ?? `app:${i.messageId}`, detail: { sender: to } };
+    } catch (err) {
+      return failure(err);
+    }
+  },
+};
