@@ -25,6 +25,15 @@ const SegmentEditor = lazy(() => import('./pages/segments/SegmentEditor'));
 const Layers = lazy(() => import('./pages/rfm/Layers'));
 const Tags = lazy(() => import('./pages/tags/Tags'));
 const Imports = lazy(() => import('./pages/imports/Imports'));
+const Journeys = lazy(() => import('./pages/journeys/Journeys'));
+const JourneyTemplates = lazy(() => import('./pages/journeys/Templates'));
+const Journey = lazy(() => import('./pages/journeys/Journey'));
+const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
+const CampaignWizard = lazy(() => import('./pages/campaigns/CampaignWizard'));
+const CampaignReport = lazy(() => import('./pages/campaigns/CampaignReport'));
+const MessageTemplates = lazy(() => import('./pages/messages/MessageTemplates'));
+const MessagePolicies = lazy(() => import('./pages/messages/Policies'));
+const Channels = lazy(() => import('./pages/messages/Channels'));
 
 const BRAND_GREEN = '#07c160';
 
@@ -59,6 +68,16 @@ export function App() {
                     <Route path="rfm" element={<Layers />} />
                     <Route path="tags" element={<Tags />} />
                     <Route path="imports" element={<Imports />} />
+                    <Route path="journeys" element={<Journeys />} />
+                    <Route path="journeys/templates" element={<JourneyTemplates />} />
+                    <Route path="journeys/:id" element={<Journey />} />
+                    <Route path="campaigns" element={<Campaigns />} />
+                    <Route path="campaigns/new" element={<CampaignWizard />} />
+                    <Route path="campaigns/:id" element={<CampaignWizard />} />
+                    <Route path="campaigns/:id/report" element={<CampaignReport />} />
+                    <Route path="messages/templates" element={<MessageTemplates />} />
+                    <Route path="messages/policies" element={<MessagePolicies />} />
+                    <Route path="messages/channels" element={<Channels />} />
                     <Route path="wecom/live-codes" element={<WecomLiveCodes />} />
                     <Route path="wecom/groups" element={<WecomGroups />} />
                     <Route path="wecom/staff" element={<WecomStaff />} />

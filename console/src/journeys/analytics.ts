@@ -1,55 +1,81 @@
+// Wire shapes of src/reports (journey analytics, campaign report): lift vs holdout with 95% intervals.
+
 import type { StepCounts } from './types';
 
-export interface Arm {
-  customers: number;
-  converted: number;
+export interface Proportion {
+  n: number;
+  conversions: number;
   rate: number | null;
+}
+
+export interface ConversionLift {
+  treated: Proportion;
+  control: Proportion;
+  /** Treated rate − control rate. */
+  difference: number | null;
+  differenceCi: number[] | null;
+  relativeLift: number | null;
+  relativeLiftCi: number[] | null;
+  significant: boolean;
+}
+
+export interface MeanLift {
+  treated: number | null;
+  control: number | null;
+  difference: number | null;
+  differenceCi: number[] | null;
+}
+
+export interface JourneyArm {
+  runs: number;
+  converted: number;
+  conversionRate: number | null;
   revenueFen: number;
+  revenuePerRunFen: number | null;
 }
 
-export interface Analytics {
-  steps: (StepCounts & { stepId: string })[];
-  treated: Arm | null;
-  holdout: Arm | null;
-  lift: number | null;
-  ci: [number, number] | null;
+export interface Comparison {
+  treated: JourneyArm;
+  holdout: JourneyArm;
+  lift: { conversion: ConversionLift; revenuePerRunFen: MeanLift };
 }
 
-/** Whatever the analytics endpoint returns, as the page reads it (tolerant of field names). */
-export type RawAnalytics = Record<string, unknown>;
-
-const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : 0);
-
-function arm(raw: unknown): Arm | null {
-  if (!raw || typeof raw !== 'object') return null;
-  const r = raw as Record<string, unknown>;
-  const customers = num(r.customers ?? r.entered ?? r.runs ?? r.size);
-  const converted = num(r.converted ?? r.conversions);
-  const rate = typeof r.rate === 'number' ? r.rate : typeof r.conversionRate === 'number' ? r.conversionRate : customers ? converted / customers : null;
-  return { customers, converted, rate, revenueFen: num(r.revenueFen ?? r.revenue_fen ?? r.revenue) };
+export interface JourneyAnalytics {
+  journeyId: string;
+  version: number | null;
+  steps: Record<string, StepCounts & { failed?: number }>;
+  totals: { runs: number; byStatus: Record<string, number> };
+  comparison: Comparison;
+  versions: (Comparison & { version: number })[];
 }
 
-export function normalizeAnalytics(raw: RawAnalytics): Analytics {
-  const rawSteps = raw.steps;
-  const steps = Array.isArray(rawSteps)
-    ? (rawSteps as (StepCounts & { stepId?: string; step?: string; id?: string })[]).map((s) => ({ ...s, stepId: s.stepId ?? s.step ?? s.id ?? '' }))
-    : Object.entries((rawSteps as Record<string, StepCounts> | undefined) ?? {}).map(([stepId, c]) => ({ ...c, stepId }));
-  const conv = (raw.conversion ?? raw) as Record<string, unknown>;
-  const liftRaw = conv.lift ?? raw.lift;
-  let lift: number | null = null;
-  let ci: [number, number] | null = null;
-  if (typeof liftRaw === 'number') lift = liftRaw;
-  else if (liftRaw && typeof liftRaw === 'object') {
-    const l = liftRaw as Record<string, unknown>;
-    lift = typeof l.value === 'number' ? l.value : typeof l.estimate === 'number' ? l.estimate : typeof l.diff === 'number' ? l.diff : null;
-    const c = l.ci ?? l.ci95 ?? (l.low !== undefined ? [l.low, l.high] : undefined);
-    if (Array.isArray(c) && c.length === 2 && c.every((x) => typeof x === 'number')) ci = [c[0] as number, c[1] as number];
-  }
-  const ciRaw = conv.ci ?? conv.ci95 ?? raw.ci;
-  if (!ci && Array.isArray(ciRaw) && ciRaw.length === 2) ci = [num(ciRaw[0]), num(ciRaw[1])];
-  else if (!ci && ciRaw && typeof ciRaw === 'object') {
-    const c = ciRaw as Record<string, unknown>;
-    if (typeof c.low === 'number' && typeof c.high === 'number') ci = [c.low, c.high];
-  }
-  return { steps, treated: arm(conv.treated ?? raw.treated), holdout: arm(conv.holdout ?? conv.control ?? raw.holdout), lift, ci };
+export interface GroupStats {
+  recipients: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  suppressed: number;
+  suppressedByReason: Record<string, number>;
+  clicked: number;
+  converted: number;
+  conversionRate: number | null;
+  revenueFen: number;
+  revenuePerRecipientFen: number | null;
 }
+
+export interface CampaignReport {
+  campaignId: string;
+  status: string;
+  attributionDays: number;
+  window: { from: string; to: string } | null;
+  all: GroupStats;
+  treated: GroupStats;
+  holdout: GroupStats | null;
+  variants: (GroupStats & { key: string; templateId: string; weight: number })[];
+  lift: { conversion: ConversionLift; revenuePerRecipientFen: MeanLift } | null;
+}
+
+export const pct = (v: number | null | undefined, digits = 1) => (v == null ? '—' : `${(v * 100).toFixed(digits)}%`);
+/** Percentage points, signed. */
+export const pp = (v: number | null | undefined) => (v == null ? '—' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}pp`);
+export const ciText = (ci: number[] | null | undefined, f: (v: number) => string) => (ci && ci.length === 2 ? `[${f(ci[0]!)}, ${f(ci[1]!)}]` : '—');
