@@ -26,13 +26,14 @@ import { wecomRoutes } from '../wecom/index.js';
 import { tagRoutes } from '../tags/index.js';
 import { importRoutes } from '../imports/index.js';
 import { campaignRoutes } from '../campaigns/index.js';
+import { playbookRoutes } from '../playbooks/index.js';
 import { reportRoutes } from '../reports/index.js';
 import { metricsPlugin } from './metrics.js';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes, importRoutes, campaignRoutes, reportRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes, importRoutes, playbookRoutes, campaignRoutes, reportRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Rule } from '../segments/index.js';
-import type { Channel, journeyGraph, step } from '../journeys/model.js';
+import type { Channel, journeyGraph, step } from '../journeys/index.js';
 
 /**
  * The seed playbook's SOPs (/work/shared/PLAYBOOK.md) as installable journey templates: data only.
