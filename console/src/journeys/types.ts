@@ -197,9 +197,12 @@ export interface PlaybookTemplate {
   name: string;
   description: string;
   trigger?: string;
+  triggerKind?: string;
   triggerSummary?: string;
   steps?: number;
   stepsCount?: number;
   requires?: string[];
-  installed?: boolean | string | null;
+  /** The journey id it is installed as, if any. */
+  installed?: string | null;
+  creates?: { messageTemplates: unknown[]; tags: unknown[]; segments: unknown[]; coupons: unknown[] };
 }

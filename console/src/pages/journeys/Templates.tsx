@@ -1,4 +1,4 @@
-import { ArrowLeftOutlined, DownloadOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, DownloadOutlined, ExportOutlined } from '@ant-design/icons';
 import { App, Button, Card, Col, Empty, Row, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -52,9 +52,15 @@ export default function Templates() {
               title={tpl.name}
               data-testid={`template-${tpl.key}`}
               actions={[
-                <Button key="install" type="link" icon={<DownloadOutlined />} disabled={!can('customers:write')} loading={installing === tpl.key} onClick={() => void install(tpl)} data-testid="template-install">
-                  {t('journeys.install')}
-                </Button>,
+                typeof tpl.installed === 'string' ? (
+                  <Button key="open" type="link" icon={<ExportOutlined />} onClick={() => navigate(`/journeys/${String(tpl.installed)}`)} data-testid="template-open">
+                    {t('journeys.openInstalled')}
+                  </Button>
+                ) : (
+                  <Button key="install" type="link" icon={<DownloadOutlined />} disabled={!can('customers:write')} loading={installing === tpl.key} onClick={() => void install(tpl)} data-testid="template-install">
+                    {t('journeys.install')}
+                  </Button>
+                ),
               ]}
             >
               <Typography.Paragraph style={{ minHeight: 44 }}>{tpl.description}</Typography.Paragraph>
@@ -67,6 +73,11 @@ export default function Templates() {
                   </Tag>
                 ))}
               </Space>
+              {tpl.creates && (
+                <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginTop: 8, marginBottom: 0 }}>
+                  {t('journeys.creates', { templates: tpl.creates.messageTemplates.length, tags: tpl.creates.tags.length, segments: tpl.creates.segments.length })}
+                </Typography.Paragraph>
+              )}
             </Card>
           </Col>
         ))}
