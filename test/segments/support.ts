@@ -1,4 +1,5 @@
 import { chTime, type Ctx } from '../../src/store/index.js';
+import { insertOrder } from '../support/events.js';
 
 /** A track event with properties, as ingest would store it. */
 export async function track(ctx: Ctx, workspaceId: string, e: { id: string; customerId: string; event: string; at: string; properties?: Record<string, unknown> }) {
@@ -27,25 +28,8 @@ export async function order(
   workspaceId: string,
   o: { id: string; customerId: string; at: string; totalFen: number; refundedFen?: number; status?: 'completed' | 'refunded'; skus?: string[]; categories?: string[]; version?: number },
 ) {
-  await ctx.events.insert('orders', [
-    {
-      workspace_id: workspaceId,
-      order_id: o.id,
-      customer_id: o.customerId,
-      status: o.status ?? 'completed',
-      ordered_at: chTime(new Date(o.at)),
-      refunded_at: null,
-      total_fen: o.totalFen,
-      discount_fen: 0,
-      refunded_fen: o.refundedFen ?? (o.status === 'refunded' ? o.totalFen : 0),
-      channel: 'mp',
-      staff_userid: '',
-      products: '[]',
-      skus: o.skus ?? [],
-      categories: o.categories ?? [],
-      version: o.version ?? 1,
-    },
-  ]);
+  const { id, ...rest } = o;
+  await insertOrder(ctx, workspaceId, { orderId: id, ...rest });
 }
 
 /** What OneID does on a merge, as far as the stores are concerned. */

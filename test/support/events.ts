@@ -4,7 +4,21 @@ import type { Ctx } from '../../src/store/index.js';
 export async function insertOrder(
   ctx: Ctx,
   workspaceId: string,
-  o: { orderId: string; customerId: string; at: string; totalFen: number; status?: 'completed' | 'refunded'; products?: { sku: string; name: string; quantity: number; priceFen: number }[] },
+  o: {
+    orderId: string;
+    customerId: string;
+    at: string;
+    totalFen: number;
+    status?: 'completed' | 'refunded';
+    products?: { sku: string; name: string; quantity: number; priceFen: number }[];
+    /** Partial refunds; a 'refunded' order is refunded in full unless given. */
+    refundedFen?: number;
+    /** Default: the products' SKUs. */
+    skus?: string[];
+    categories?: string[];
+    /** A later version of the same order replaces the earlier one. */
+    version?: number;
+  },
 ) {
   await ctx.events.insert('orders', [
     {
@@ -16,13 +30,13 @@ export async function insertOrder(
       refunded_at: null,
       total_fen: o.totalFen,
       discount_fen: 0,
-      refunded_fen: o.status === 'refunded' ? o.totalFen : 0,
+      refunded_fen: o.refundedFen ?? (o.status === 'refunded' ? o.totalFen : 0),
       channel: 'mp',
       staff_userid: '',
       products: JSON.stringify(o.products ?? []),
-      skus: (o.products ?? []).map((p) => p.sku),
-      categories: [],
-      version: 1,
+      skus: o.skus ?? (o.products ?? []).map((p) => p.sku),
+      categories: o.categories ?? [],
+      version: o.version ?? 1,
     },
   ]);
 }
