@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chTime, type Ctx } from '../store/index.js';
 import type { PropertyFilter } from '../segments/index.js';
+import { orderStats } from '../customers/index.js';
 import type { BranchCondition } from './model.js';
 
 /** A property by path (a.b reads nested objects). */
@@ -79,6 +80,8 @@ export function parseJson(s: unknown): Record<string, unknown> {
   }
 }
 
+const ORDER_TRAITS = new Set(['order_count', 'total_spent_fen', 'last_order_at']);
+
 /** Whether a branch condition holds for the customer now. */
 export async function evaluateCondition(ctx: Ctx, workspaceId: string, customerId: string, c: BranchCondition): Promise<boolean> {
   const now = ctx.clock.now();
@@ -96,6 +99,13 @@ export async function evaluateCondition(ctx: Ctx, workspaceId: string, customerI
       const row = await ctx.db.selectFrom('customers').select(['traits', 'gender', 'birthday', 'city', 'channel']).where('workspace_id', '=', workspaceId).where('id', '=', customerId).executeTakeFirst();
       if (!row) return false;
       const values: Record<string, unknown> = { ...row.traits, gender: row.gender, birthday: row.birthday, city: row.city, channel: row.channel };
+      // Computed from orders (as template variables are): 首单后入群 branches on order_count = 1.
+      if (ORDER_TRAITS.has(c.trait) && values[c.trait] === undefined) {
+        const s = (await orderStats(ctx, workspaceId, [customerId])).get(customerId);
+        values.order_count = s?.ordersCount ?? 0;
+        values.total_spent_fen = s?.totalSpentFen ?? 0;
+        values.last_order_at = s?.lastOrderAt?.toISOString();
+      }
       return testValue(values[c.trait], c.op, c.value, now);
     }
     case 'event': {
