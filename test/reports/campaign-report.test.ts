@@ -7,7 +7,7 @@ import { approvedCampaign, type CampaignWorld, campaignWorld, merge, order } fro
 
 let w: CampaignWorld;
 let id: string;
-let report: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+let report: any;
 const T0 = Date.parse('2026-06-15T04:00:00Z'); // the send starts at the test clock's time
 const at = (ms: number) => new Date(T0 + ms);
 const H = 3_600_000;
