@@ -9,7 +9,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => w?.t.close());
 
-const post = (key: string, url: string, payload?: unknown) => w.t.app.inject({ method: 'POST', url, headers: bearer(key), ...(payload === undefined ? {} : { payload }) });
+const post = (key: string, url: string, payload?: object) => w.t.app.inject({ method: 'POST', url, headers: bearer(key), ...(payload === undefined ? {} : { payload }) });
 
 describe('campaign input', () => {
   it('names the bad field: unknown segment, template of another channel, weights, past schedule', async () => {

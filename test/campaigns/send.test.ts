@@ -13,7 +13,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => w?.t.close());
 
-const post = (key: string, url: string, payload?: unknown) => w.t.app.inject({ method: 'POST', url, headers: bearer(key), ...(payload === undefined ? {} : { payload }) });
+const post = (key: string, url: string, payload?: object) => w.t.app.inject({ method: 'POST', url, headers: bearer(key), ...(payload === undefined ? {} : { payload }) });
 const get = (url: string) => w.t.app.inject({ url, headers: bearer(w.keys.operator) });
 
 async function recipients(id: string) {
