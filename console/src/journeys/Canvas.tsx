@@ -74,6 +74,8 @@ export function Canvas({ graph, refs, counts, errors, selected, readOnly, onSele
   const onNodesChange = (changes: NodeChange[]) => {
     let g = graph;
     let dirty = false;
+    let picked: string | null = null;
+    let dropped = false;
     for (const c of changes) {
       if (c.type === 'dimensions' && c.dimensions) {
         measured.current.set(c.id, c.dimensions);
@@ -86,15 +88,18 @@ export function Canvas({ graph, refs, counts, errors, selected, readOnly, onSele
           dirty = true;
         }
       } else if (c.type === 'select') {
-        if (c.selected) onSelect(c.id);
-        else if (selected === c.id) onSelect(null);
+        if (c.selected) picked = c.id;
+        else if (selected === c.id) dropped = true;
       } else if (c.type === 'remove' && !readOnly && c.id !== TRIGGER_NODE) {
         g = unlinkTarget(g, c.id);
         g = { ...g, steps: g.steps.filter((s) => s.id !== c.id) };
         dirty = true;
-        if (selected === c.id) onSelect(null);
+        if (selected === c.id) dropped = true;
       }
     }
+    // A click on another node deselects the old one and selects the new one, in either order.
+    if (picked) onSelect(picked);
+    else if (dropped) onSelect(null);
     if (dirty) onChange(g);
   };
 

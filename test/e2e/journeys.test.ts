@@ -1,0 +1,163 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer, type Server } from '../../src/api/index.js';
+import { systemActor } from '../../src/audit/index.js';
+import { createOperator, setMembership } from '../../src/auth/index.js';
+import { loadDemo } from '../../src/demo/index.js';
+import { manualClock } from '../../src/core/index.js';
+import { createTemplate } from '../../src/messages/index.js';
+import { createSegment } from '../../src/segments/index.js';
+import { testStores, type TestCtx } from '../support/stores.js';
+
+// Issue #7 as an operator does it in the console: install 30天流失分层召回 from the template
+// gallery, see its steps in the builder, break the branch (its "no" arm disconnected) and see the
+// error on that node, mend it and publish; then draft a campaign, submit it, approve it (as an
+// owner), release it and open its report. Screenshots go to test-results/.
+const shots = path.resolve('test-results');
+let ctx: TestCtx;
+let app: Server;
+let browser: Browser;
+let url: string;
+let workspaceId: string;
+
+beforeAll(async () => {
+  // Always rebuilt: a console/dist from before these pages existed would not have them.
+  const build = spawnSync('npx', ['vite', 'build', '--config', 'console/vite.config.ts'], { stdio: 'ignore' });
+  if (build.status !== 0) throw new Error('console build failed');
+  ctx = await testStores({ clock: manualClock(new Date()) });
+  const demo = await loadDemo(ctx, { customers: 300 });
+  workspaceId = demo.workspaceId;
+  const op = await createOperator(ctx, { email: 'jrn@siyu.test', name: 'Jrn', password: 'jrn-password' });
+  await setMembership(ctx, demo.workspaceId, op.id, 'owner', systemActor);
+  app = await buildServer(ctx, { console: true, logger: false });
+  url = await app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  fs.mkdirSync(shots, { recursive: true });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await ctx?.close();
+});
+
+async function login(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' });
+  await page.goto(`${url}/login`);
+  await page.getByTestId('login-email').fill('jrn@siyu.test');
+  await page.getByTestId('login-password').fill('jrn-password');
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return page;
+}
+
+/** Opens an antd Select and clicks the option whose text contains `text`. */
+async function pick(page: Page, select: Locator, text: string | RegExp) {
+  await select.click();
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').filter({ hasText: text }).first().click();
+}
+
+describe('journeys and campaigns in the console', () => {
+  it('installs a template, sees its steps, shows a broken branch on its node, publishes', async () => {
+    const page = await login();
+    await page.getByTestId('nav-journeys').click();
+    await page.getByTestId('journey-gallery').click();
+    const card = page.getByTestId('template-winback_30d_tiered');
+    await card.waitFor();
+    expect(await card.innerText()).toContain('30天流失分层召回');
+    await page.screenshot({ path: path.join(shots, 'journey-gallery.png'), fullPage: true });
+    await card.getByTestId('template-install').click();
+
+    await page.waitForURL(/\/journeys\/[0-9a-f-]{36}$/);
+    const journeyId = page.url().split('/').pop()!;
+    await page.getByTestId('node-trigger').waitFor();
+    const tier = page.getByTestId('node-tier');
+    await tier.waitFor();
+    const graph = (await ctx.db.selectFrom('journeys').select('draft').where('workspace_id', '=', workspaceId).where('id', '=', journeyId).executeTakeFirstOrThrow()).draft as { steps: { id: string }[] };
+    for (const s of graph.steps) await expect.poll(() => page.getByTestId(`node-${s.id}`).count()).toBe(1);
+    expect(await page.locator('[data-invalid]').count()).toBe(0);
+
+    // Disconnect the branch's "no" arm in the inspector: the node shows the error, publishing is refused.
+    await tier.click();
+    const no = page.getByTestId('inspector').getByTestId('link-no');
+    await no.hover();
+    await no.locator('.ant-select-clear').click();
+    await page.getByTestId('node-error-tier').waitFor();
+    expect(await page.getByTestId('node-error-tier').innerText()).toContain('分支缺少连线');
+    await page.getByTestId('builder-invalid').waitFor();
+    await page.screenshot({ path: path.join(shots, 'journey-builder-error.png'), fullPage: true });
+
+    // The server's validation names the same step.
+    const check = await page.evaluate(async (id) => {
+      const j = (await (await fetch(`/api/journeys/${id}`)).json()) as { draft: { steps: { id: string; kind: string; no?: string }[] } };
+      const steps = j.draft.steps.map((s) => (s.id === 'tier' ? { ...s, no: 'nowhere' } : s));
+      return (await fetch('/api/journeys/validate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ graph: { ...j.draft, steps } }) })).json();
+    }, journeyId);
+    expect((check as { ok: boolean; errors: { step: string }[] }).ok).toBe(false);
+    expect((check as { errors: { step: string }[] }).errors.map((e) => e.step)).toContain('tier');
+
+    // Mend it and publish.
+    await pick(page, no, 'trial_reach');
+    await expect.poll(() => page.getByTestId('node-error-tier').count()).toBe(0);
+    await page.getByTestId('journey-publish').click();
+    await page.getByTestId('journey-publish-ok').click();
+    await expect.poll(() => page.getByTestId('status-tag').first().innerText(), { timeout: 20_000 }).toBe('运行中');
+    const row = await ctx.db.selectFrom('journeys').select(['status', 'live_version']).where('id', '=', journeyId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'live', live_version: 1 });
+    await page.getByTestId('node-counts-tier').waitFor();
+    await page.screenshot({ path: path.join(shots, 'journey-builder-live.png'), fullPage: true });
+
+    // Runs and analytics tabs open.
+    await page.getByRole('tab', { name: '运行记录' }).click();
+    await page.getByTestId('runs-table').waitFor();
+    await page.getByRole('tab', { name: '效果分析' }).click();
+    await page.getByTestId('journey-analytics').waitFor();
+    await page.getByTestId('nav-journeys').click();
+    await expect.poll(() => page.getByTestId('journey-table').innerText()).toContain('30天流失分层召回');
+    await page.close();
+  });
+
+  it('drafts a campaign, submits it, approves it, releases it and opens its report', async () => {
+    // An audience and a message of its own, so this does not depend on the template installed above.
+    const ws = { id: workspaceId, slug: 'demo', name: 'demo', timezone: 'Asia/Shanghai' };
+    await createSegment(ctx, ws, { name: '下过单的会员', rule: { type: 'orders', metric: 'count', op: 'gte', value: 1 } }, { actor: systemActor });
+    await createTemplate(ctx, workspaceId, { name: '618 回购提醒', channel: 'wecom_1v1', content: { text: '{{customer.name}}，618 会员专享已开启～' } }, { actor: systemActor });
+    const page = await login();
+    await page.goto(`${url}/campaigns`);
+    await page.getByTestId('campaign-new').click();
+    await page.getByTestId('campaign-name').fill('618 会员回购');
+    await pick(page, page.getByTestId('campaign-segment'), '下过单的会员');
+    await page.getByTestId('campaign-audience-size').waitFor();
+    await page.getByTestId('campaign-next').click();
+    await pick(page, page.getByTestId('campaign-template-0'), '618 回购提醒');
+    await page.getByTestId('campaign-next').click();
+    await page.getByTestId('campaign-next').click();
+    await page.getByTestId('campaign-review').waitFor();
+    await page.screenshot({ path: path.join(shots, 'campaign-wizard.png'), fullPage: true });
+    await page.getByTestId('campaign-submit').click();
+
+    await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
+    const campaignId = page.url().split('/').pop()!;
+    await expect.poll(() => page.getByTestId('status-tag').first().innerText()).toBe('待审批');
+    await page.getByTestId('campaign-approve').click();
+    await expect.poll(() => page.getByTestId('status-tag').first().innerText()).toBe('已审批');
+    await page.getByTestId('campaign-send').click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: /确\s*定|OK/ }).click();
+    await page.getByTestId('campaign-report').waitFor();
+    const c = await ctx.db.selectFrom('campaigns').select('status').where('id', '=', campaignId).executeTakeFirstOrThrow();
+    expect(['scheduled', 'sending', 'sent']).toContain(c.status);
+
+    await page.getByTestId('campaign-report').click();
+    await page.waitForURL(new RegExp(`/campaigns/${campaignId}/report$`));
+    await page.getByTestId('report-groups').waitFor();
+    await page.getByTestId('report-recipients').waitFor();
+    await page.screenshot({ path: path.join(shots, 'campaign-report.png'), fullPage: true });
+    await page.close();
+  });
+});
