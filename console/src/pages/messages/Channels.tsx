@@ -6,11 +6,18 @@ import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
 import { useRequest } from '../../hooks/useRequest';
 import { useSession } from '../../hooks/useSession';
+import { CustomerSelect } from '../../components/CustomerSelect';
 
 type Settings = Record<string, unknown>;
 type View = Record<'sms' | 'email' | 'webhook' | 'miniprogram', Settings | null>;
 const CHANNELS = ['sms', 'email', 'webhook', 'miniprogram'] as const;
 type Configurable = (typeof CHANNELS)[number];
+const TEST_CONTENT: Record<Configurable, Record<string, unknown>> = {
+  sms: { text: 'Siyu 测试短信 {{customer.name}}' },
+  email: { subject: 'Siyu 测试邮件', html: '<p>{{customer.name}}，这是一封测试邮件。</p>' },
+  webhook: { event: 'siyu_test', data: { name: '{{customer.name}}' } },
+  miniprogram: {},
+};
 
 /** 渠道设置: SMS provider, SMTP, webhook secret and mini-program, each with a test send. Admins edit. */
 export default function Channels() {
@@ -38,7 +45,7 @@ function ChannelCard({ channel, settings, onSaved }: { channel: Configurable; se
   const { can } = useSession();
   const [form] = Form.useForm<Settings>();
   const [busy, setBusy] = useState<string | null>(null);
-  const [to, setTo] = useState('');
+  const [customerId, setCustomerId] = useState<string>();
   const readOnly = !can('settings:write');
 
   useEffect(() => {
@@ -66,11 +73,12 @@ function ChannelCard({ channel, settings, onSaved }: { channel: Configurable; se
   };
 
   const test = async () => {
+    if (!customerId) return;
     setBusy('test');
     try {
-      const res = await api.post<{ ok?: boolean; message?: string; detail?: string }>(`/api/channels/${channel}/test`, to ? { to } : {});
-      if (res?.ok === false) message.error(res.message ?? res.detail ?? t('messages.channels.testFailed'));
-      else message.success(res?.message ?? t('messages.channels.testOk'));
+      const res = await api.post<{ status: string; error?: string; reason?: string }>(`/api/channels/${channel}/test`, { customerId, content: TEST_CONTENT[channel] });
+      if (res.status === 'failed' || res.status === 'unreachable') message.error(`${t('messages.channels.testFailed')}: ${res.error ?? res.reason ?? res.status}`);
+      else message.success(t('messages.channels.testOk'));
     } catch (err) {
       message.error(errorTitle(err));
     } finally {
@@ -163,10 +171,10 @@ function ChannelCard({ channel, settings, onSaved }: { channel: Configurable; se
             {t('messages.save')}
           </Button>
         )}
-        {settings && !readOnly && (
+        {settings && !readOnly && channel !== 'miniprogram' && (
           <>
-            {(channel === 'sms' || channel === 'email') && <Input style={{ width: 220 }} placeholder={t(`messages.channels.testTo.${channel}`)} value={to} onChange={(e) => setTo(e.target.value)} />}
-            <Button loading={busy === 'test'} onClick={() => void test()}>
+            <CustomerSelect style={{ width: 260 }} placeholder={t('messages.channels.testTo')} value={customerId} onChange={setCustomerId} />
+            <Button loading={busy === 'test'} disabled={!customerId} onClick={() => void test()}>
               {t('messages.channels.test')}
             </Button>
           </>

@@ -54,7 +54,7 @@ export default function MessageTemplates() {
   const [editing, setEditing] = useState<Draft | null>(null);
   const { data, error, loading, reload } = useRequest((signal) => api.get<{ items: MessageTemplate[] }>('/api/messages/templates', { signal, query: { channel } }), [channel]);
   if (error) return <ErrorState error={error} onRetry={reload} />;
-  const canEdit = can('customers:write');
+  const canEdit = can('campaigns:write');
 
   const remove = async (id: string) => {
     try {

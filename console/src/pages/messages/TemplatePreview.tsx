@@ -1,21 +1,16 @@
-import { Alert, Button, Card, Input, Select, Space, Typography } from 'antd';
+import { Alert, Button, Card, Input, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorTitle } from '../../api';
-import { useDebouncedValue } from '../../hooks/useDebouncedValue';
-import { useRequest } from '../../hooks/useRequest';
-import type { CustomerRow, Page } from '../../types';
+import { CustomerSelect } from '../../components/CustomerSelect';
 
 /** Renders a saved template for a real customer (and an optional triggering event). */
 export function TemplatePreview({ templateId }: { templateId: string }) {
   const { t } = useTranslation();
-  const [q, setQ] = useState('');
-  const query = useDebouncedValue(q, 300);
   const [customerId, setCustomerId] = useState<string>();
   const [event, setEvent] = useState('');
   const [result, setResult] = useState<unknown>();
   const [failure, setFailure] = useState<string | null>(null);
-  const customers = useRequest((signal) => api.get<Page<CustomerRow>>('/api/customers', { signal, query: { q: query, limit: 20 } }), [query]);
 
   const preview = async () => {
     setFailure(null);
@@ -39,16 +34,7 @@ export function TemplatePreview({ templateId }: { templateId: string }) {
   return (
     <Card size="small" title={t('messages.preview')} data-testid="template-preview">
       <Space direction="vertical" style={{ width: '100%' }}>
-        <Select
-          showSearch={{ filterOption: false, onSearch: setQ }}
-          style={{ width: '100%' }}
-          placeholder={t('messages.pickCustomer')}
-          value={customerId}
-          onChange={setCustomerId}
-          loading={customers.loading}
-          options={(customers.data?.items ?? []).map((c) => ({ value: c.id, label: `${c.name ?? c.id.slice(0, 8)}${c.city ? ` · ${c.city}` : ''}` }))}
-          data-testid="preview-customer"
-        />
+        <CustomerSelect placeholder={t('messages.pickCustomer')} value={customerId} onChange={setCustomerId} testId="preview-customer" />
         <Input.TextArea rows={2} placeholder={t('messages.eventJson')} value={event} onChange={(e) => setEvent(e.target.value)} style={{ fontFamily: 'monospace' }} />
         <Button disabled={!customerId} onClick={() => void preview()} data-testid="preview-run">
           {t('messages.renderPreview')}
