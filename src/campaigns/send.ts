@@ -113,10 +113,16 @@ async function sendClaimed(ctx: Ctx, claimed: Claimed, opts: { maxBatches?: numb
         await recordAudit(ctx, trx, { workspaceId: ws, actor: systemActor, action: 'campaign.sent', entity: 'campaign', entityId: c.id, before: { status: 'sending' }, after: { status: 'sent', sentAt: now, recipients: Number(c.recipients) } });
         return true;
       }
+      // Customers merged into another (or erased) since the segment was computed are skipped: the
+      // survivor is a member in their place once the segment catches up.
+      const live = new Set(
+        (await trx.selectFrom('customers').select('id').where('workspace_id', '=', ws).where('id', 'in', ids).where('merged_into', 'is', null).execute()).map((r) => r.id),
+      );
       const variants = c.variants;
       const byKey = new Map(variants.map((v) => [v.key, v]));
       const rows: { workspace_id: string; campaign_id: string; customer_id: string; variant: string; message_id: string | null; assigned_at: Date }[] = [];
       for (const customerId of ids) {
+        if (!live.has(customerId)) continue;
         const variant = assignVariant(c.id, customerId, c.holdout_percent, variants);
         let messageId: string | null = null;
         if (variant !== HOLDOUT) {
@@ -137,12 +143,14 @@ async function sendClaimed(ctx: Ctx, claimed: Claimed, opts: { maxBatches?: numb
         }
         rows.push({ workspace_id: ws, campaign_id: c.id, customer_id: customerId, variant, message_id: messageId, assigned_at: now });
       }
-      const inserted = await trx
-        .insertInto('campaign_recipients')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['workspace_id', 'campaign_id', 'customer_id']).doNothing())
-        .returning('customer_id')
-        .execute();
+      const inserted = rows.length
+        ? await trx
+            .insertInto('campaign_recipients')
+            .values(rows)
+            .onConflict((oc) => oc.columns(['workspace_id', 'campaign_id', 'customer_id']).doNothing())
+            .returning('customer_id')
+            .execute()
+        : [];
       await trx
         .updateTable('campaigns')
         .set({

@@ -3,7 +3,7 @@ import type { ManualClock } from '../../src/core/index.js';
 import { HOLDOUT, assignVariant, campaignsTick } from '../../src/campaigns/index.js';
 import { enqueueMessage } from '../../src/messages/index.js';
 import { bearer } from '../support/app.js';
-import { approvedCampaign, type CampaignWorld, campaignWorld } from './support.js';
+import { approvedCampaign, type CampaignWorld, campaignWorld, merge } from './support.js';
 
 let w: CampaignWorld;
 let clock: ManualClock;
@@ -132,6 +132,23 @@ describe('sending', () => {
     expect(await recipients(id)).toHaveLength(4);
     expect(await messages(id)).toHaveLength(4);
     expect((await get(`/api/campaigns/${id}`)).json().status).toBe('cancelled');
+  });
+
+  it('skips a member merged into another customer after the segment was computed', async () => {
+    clock.set('2026-06-18T08:00:00Z');
+    const id = await approvedCampaign(w, { holdoutPercent: 0 });
+    await post(w.keys.operator, `/api/campaigns/${id}/send`);
+    await campaignsTick(w.t.ctx, { batchSize: 3, maxBatches: 1 });
+    const sorted = [...w.customers].sort();
+    const last = sorted[sorted.length - 1];
+    await merge(w.t.ctx, w.ws.id, last, sorted[0]);
+    clock.advance(10 * 60_000);
+    expect(await campaignsTick(w.t.ctx, { batchSize: 3 })).toBe(1);
+    const rs = await recipients(id);
+    expect(rs.map((r) => r.customer_id)).not.toContain(last);
+    expect(rs).toHaveLength(11);
+    expect(await messages(id)).toHaveLength(11);
+    await w.t.ctx.db.updateTable('customers').set({ merged_into: null }).where('id', '=', last).execute();
   });
 
   it('sends to the audience as of the send: members who joined after approval are included', async () => {
