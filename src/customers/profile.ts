@@ -194,10 +194,40 @@ export function revertAdopted(p: Profile, adopted: Adopted): void {
  * through the profile (last write wins by event time). Runs in the caller's transaction.
  */
 export async function updateProfiles(tx: Ctx, workspaceId: string, patches: ReadonlyMap<string, ProfilePatch[]>): Promise<void> {
-  const full = [...patches].filter(([, list]) => list.some((p) => p.traits || p.consent || p.channel));
-  const seenOnly = [...patches].filter(([, list]) => !list.some((p) => p.traits || p.consent || p.channel));
+  const full = [...patches].filter(([, list]) => list.some((p) => p.traits || p.consent));
+  const light = [...patches].filter(([, list]) => !list.some((p) => p.traits || p.consent));
   await writeProfiles(tx, workspaceId, new Map(full));
-  await widenSeen(tx, workspaceId, seenOnly.map(([id, list]) => ({ id, times: list.map((p) => p.at.getTime()) })));
+  await widenSeen(tx, workspaceId, light.filter(([, list]) => !list.some((p) => p.channel)).map(([id, list]) => ({ id, times: list.map((p) => p.at.getTime()) })));
+  await setChannels(tx, workspaceId, light.filter(([, list]) => list.some((p) => p.channel)));
+}
+
+/**
+ * Events that only show activity and a marketing channel (most tracked events with UTM tags):
+ * widens the seen range and moves first / last channel in SQL, as applyPatch would, without
+ * reading and re-sealing the personal data of the profile.
+ */
+async function setChannels(tx: Ctx, workspaceId: string, patches: [string, ProfilePatch[]][]): Promise<void> {
+  if (patches.length === 0) return;
+  const rows = patches.map(([id, list]) => {
+    const sorted = [...list].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const tagged = sorted.filter((p) => p.channel);
+    const first = tagged[0];
+    const last = tagged[tagged.length - 1];
+    return { id, seenFirst: sorted[0].at.toISOString(), seenLast: sorted[sorted.length - 1].at.toISOString(), first: first.channel!, firstAt: first.at.toISOString(), last: last.channel!, lastAt: last.at.toISOString() };
+  });
+  const col = <K extends keyof (typeof rows)[number]>(k: K) => sql.val(rows.map((r) => r[k]));
+  await sql`
+    UPDATE customers c SET
+      first_seen_at = least(c.first_seen_at, s.seen_first), last_seen_at = greatest(c.last_seen_at, s.seen_last),
+      channel = CASE WHEN c.channel_at IS NULL OR c.channel_at > s.first_at THEN s.first ELSE c.channel END,
+      channel_at = CASE WHEN c.channel_at IS NULL OR c.channel_at > s.first_at THEN s.first_at ELSE c.channel_at END,
+      last_channel = CASE WHEN c.last_channel_at IS NULL OR c.last_channel_at <= s.last_at THEN s.last ELSE c.last_channel END,
+      last_channel_at = CASE WHEN c.last_channel_at IS NULL OR c.last_channel_at <= s.last_at THEN s.last_at ELSE c.last_channel_at END,
+      updated_at = ${tx.clock.now()}
+    FROM unnest(${col('id')}::uuid[], ${col('seenFirst')}::timestamptz[], ${col('seenLast')}::timestamptz[], ${col('first')}::text[],
+                ${col('firstAt')}::timestamptz[], ${col('last')}::text[], ${col('lastAt')}::timestamptz[])
+      AS s(id, seen_first, seen_last, first, first_at, last, last_at)
+    WHERE c.workspace_id = ${workspaceId} AND c.id = s.id`.execute(tx.db);
 }
 
 async function writeProfiles(tx: Ctx, workspaceId: string, patches: Map<string, ProfilePatch[]>): Promise<void> {

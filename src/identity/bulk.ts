@@ -12,12 +12,13 @@ export interface IdentifierSet {
 }
 
 /**
- * Resolves many identifier sets with a handful of statements in the two common cases: every id
- * of a person already belongs to one customer, or none is known yet (a first visit, most rows of
- * an import). Sets that share an identifier are one person. Anything else — ids of several
- * customers, new ids next to known ones, more ids of a type than the rules allow — is left
- * (null) for resolve(), which merges, attaches and records conflicts. Locks as resolve() does:
- * identifiers before they are created, the customer before its ids are trusted.
+ * Resolves many identifier sets with a handful of statements in the three common cases: every id
+ * of a person already belongs to one customer; none is known yet (a first visit, most rows of an
+ * import); or some belong to one customer and the others are new and fit its limits (a phone or
+ * a new device next to a known member id), which are attached to it. Sets that share an
+ * identifier are one person. Anything else — ids of several customers, new ids over a limit —
+ * is left (null) for resolve(), which merges and records conflicts. Locks as resolve() does:
+ * identifiers before they are created, the customer before its ids are trusted or added to.
  */
 export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly IdentifierSet[], rules: IdentityRules): Promise<(string | null)[]> {
   return inTransaction(ctx, async (tx) => {
@@ -27,9 +28,15 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
     const classified = people.map((p) => ({ ...p, owner: ownerOf(p.ids, before) }));
     const fresh = classified.filter((p) => p.ids.length > 0 && p.owner === NONE && withinLimits(p.ids, rules));
     const known = classified.filter((p) => p.owner !== NONE && p.owner !== MIXED);
-    await lockAll(tx.db, fresh.flatMap((p) => p.ids.map((s) => identityLock(workspaceId, s))));
-    await lockAll(tx.db, known.map((p) => customerLock(workspaceId, p.owner)));
-    const after = await owners(tx, workspaceId, [...fresh, ...known].flatMap((p) => p.ids));
+    const partial = classified
+      .filter((p) => p.owner === MIXED && withinLimits(p.ids, rules))
+      .flatMap((p) => {
+        const customer = soleOwner(p.ids, before);
+        return customer === null ? [] : [{ ...p, customer, fresh: p.ids.filter((s) => !before.has(keyOfStored(s))) }];
+      });
+    await lockAll(tx.db, [...fresh, ...partial.map((p) => ({ ids: p.fresh }))].flatMap((p) => p.ids.map((s) => identityLock(workspaceId, s))));
+    await lockAll(tx.db, [...known.map((p) => p.owner), ...partial.map((p) => p.customer)].map((c) => customerLock(workspaceId, c)));
+    const after = await owners(tx, workspaceId, [...fresh, ...known, ...partial].flatMap((p) => p.ids));
 
     const result: (string | null)[] = sets.map(() => null);
     for (const p of known) {
@@ -38,6 +45,20 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
     const now = tx.clock.now();
     const customers = [];
     const identities = [];
+    // New ids next to one known customer: attached when nothing moved meanwhile and every one
+    // fits the customer's limits (counted under its lock); otherwise resolve() decides.
+    const counts = await limitedCounts(tx, workspaceId, [...new Set(partial.map((p) => p.customer))], rules);
+    for (const p of partial) {
+      if (soleOwner(p.ids, after) !== p.customer || p.fresh.some((s) => after.has(keyOfStored(s)))) continue;
+      const own = counts.get(p.customer) ?? new Map<string, number>();
+      const adding = new Map<string, number>();
+      for (const s of p.fresh) adding.set(s.id.type, (adding.get(s.id.type) ?? 0) + 1);
+      if (rules.limited().some((r) => (own.get(r.type) ?? 0) + (adding.get(r.type) ?? 0) > r.maxPerCustomer!)) continue;
+      for (const [type, n] of adding) own.set(type, (own.get(type) ?? 0) + n);
+      counts.set(p.customer, own);
+      for (const s of p.fresh) identities.push({ workspace_id: workspaceId, type: s.id.type, collection: s.id.collection, value: s.value, value_enc: s.valueEnc, customer_id: p.customer });
+      for (const i of p.members) result[i] = p.customer;
+    }
     for (const p of fresh) {
       if (ownerOf(p.ids, after) !== NONE) continue; // another worker created one of these meanwhile
       const id = newId(tx.clock);
@@ -60,6 +81,35 @@ const MIXED = '*';
 function ownerOf(ids: StoredIdentifier[], owners: Map<string, string>): string {
   const found = new Set(ids.map((s) => owners.get(keyOfStored(s)) ?? NONE));
   return found.size === 1 ? [...found][0] : MIXED;
+}
+
+/** The one customer holding the known ids when the others are unknown; null when none or several. */
+function soleOwner(ids: StoredIdentifier[], owners: Map<string, string>): string | null {
+  const found = new Set(ids.map((s) => owners.get(keyOfStored(s))).filter((c): c is string => c !== undefined));
+  return found.size === 1 && ids.some((s) => !owners.has(keyOfStored(s))) ? [...found][0] : null;
+}
+
+/** How many ids of each limited type the customers hold. */
+async function limitedCounts(tx: Ctx, workspaceId: string, customers: string[], rules: IdentityRules): Promise<Map<string, Map<string, number>>> {
+  const types = rules.limited().map((r) => r.type);
+  const counts = new Map<string, Map<string, number>>();
+  if (types.length === 0 || customers.length === 0) return counts;
+  for (let i = 0; i < customers.length; i += 5000) {
+    const rows = await tx.db
+      .selectFrom('identities')
+      .select(['customer_id', 'type', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', 'in', customers.slice(i, i + 5000))
+      .where('type', 'in', types)
+      .groupBy(['customer_id', 'type'])
+      .execute();
+    for (const r of rows) {
+      const own = counts.get(r.customer_id) ?? new Map<string, number>();
+      own.set(r.type, Number(r.n));
+      counts.set(r.customer_id, own);
+    }
+  }
+  return counts;
 }
 
 async function owners(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {

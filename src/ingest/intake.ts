@@ -40,24 +40,87 @@ export async function ingestOne(ctx: Ctx, workspaceId: string, type: MessageType
 }
 
 /**
- * Stores events durably (sealed: they carry personal data) in one transaction; a messageId the
- * workspace has sent before is skipped. Returns how many were new.
+ * Stores events durably (sealed: they carry personal data); a messageId the workspace has sent
+ * before is skipped. Returns how many were new. Concurrent requests are committed together
+ * (group commit): while one transaction writes, the requests that arrive wait and then share the
+ * next one, so under load a transaction carries many requests' events in a few multi-row inserts
+ * instead of one transaction per request queueing for the state store. Every request still
+ * returns only after its own events are committed.
  */
 async function storeInInbox(ctx: Ctx, workspaceId: string, events: InboxEvent[]): Promise<number> {
   const rows = events.map((e) => ({ workspace_id: workspaceId, message_id: e.messageId, received_at: new Date(e.receivedAt), payload: ctx.secrets.encrypt(JSON.stringify(e)) }));
-  return ctx.db.transaction().execute(async (trx) => {
-    let stored = 0;
-    // PostgreSQL takes at most 65,535 parameters per statement.
-    for (let i = 0; i < rows.length; i += 2000) {
-      const res = await trx
-        .insertInto('ingest_inbox')
-        .values(rows.slice(i, i + 2000))
-        .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
-        .returning('message_id')
-        .execute();
-      stored += res.length;
+  if (ctx.db.isTransaction) return (await insertRows(ctx, [rows]))[0];
+  let group = groups.get(ctx.db);
+  if (!group) groups.set(ctx.db, (group = { waiting: [], writing: false }));
+  const g = group;
+  return new Promise<number>((resolve, reject) => {
+    g.waiting.push({ rows, resolve, reject });
+    if (!g.writing) void commitGroups(ctx, g);
+  });
+}
+
+type InboxRow = { workspace_id: string; message_id: string; received_at: Date; payload: string };
+interface Waiting {
+  rows: InboxRow[];
+  resolve: (stored: number) => void;
+  reject: (err: unknown) => void;
+}
+interface Group {
+  waiting: Waiting[];
+  writing: boolean;
+}
+/** One group-commit queue per state store (a process may hold several in tests). */
+const groups = new WeakMap<object, Group>();
+/** Requests sharing one transaction at most (bounds its size: 500 KB batches). */
+const GROUP_MAX_ROWS = 20_000;
+
+async function commitGroups(ctx: Ctx, g: Group): Promise<void> {
+  g.writing = true;
+  try {
+    while (g.waiting.length) {
+      const take: Waiting[] = [];
+      let n = 0;
+      while (g.waiting.length && (take.length === 0 || n + g.waiting[0].rows.length <= GROUP_MAX_ROWS)) {
+        const w = g.waiting.shift()!;
+        take.push(w);
+        n += w.rows.length;
+      }
+      try {
+        const stored = await ctx.db.transaction().execute((trx) => insertRows({ ...ctx, db: trx }, take.map((w) => w.rows)));
+        take.forEach((w, i) => w.resolve(stored[i]));
+      } catch (err) {
+        for (const w of take) w.reject(err);
+      }
     }
-    return stored;
+  } finally {
+    g.writing = false;
+  }
+}
+
+/**
+ * Inserts the requests' rows with a few multi-row statements; returns how many rows of each
+ * request were new (a messageId sent twice, in one request or in two, counts once: for the first).
+ */
+async function insertRows(tx: Ctx, requests: InboxRow[][]): Promise<number[]> {
+  const key = (r: { workspace_id: string; message_id: string }) => `${r.workspace_id}\u0000${r.message_id}`;
+  const unique = new Map<string, InboxRow>();
+  for (const rows of requests) for (const r of rows) if (!unique.has(key(r))) unique.set(key(r), r);
+  const all = [...unique.values()];
+  const stored = new Set<string>();
+  // PostgreSQL takes at most 65,535 parameters per statement.
+  for (let i = 0; i < all.length; i += 5000) {
+    const res = await tx.db
+      .insertInto('ingest_inbox')
+      .values(all.slice(i, i + 5000))
+      .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
+      .returning(['workspace_id', 'message_id'])
+      .execute();
+    for (const r of res) stored.add(key(r));
+  }
+  return requests.map((rows) => {
+    let n = 0;
+    for (const r of rows) if (stored.delete(key(r))) n++;
+    return n;
   });
 }
 

@@ -122,6 +122,7 @@ describe('resolveMany', () => {
     const rules = await loadIdentityRules(ctx.db, ws);
     const known = await resolve(ctx, ws, [id('user_id', 'bulk-known'), id('anonymous_id', 'bulk-known-a'), id('anonymous_id', 'bulk-known-b'), id('anonymous_id', 'bulk-known-c')], { at });
     const other = await resolve(ctx, ws, [id('user_id', 'bulk-other')], { at });
+    await resolve(ctx, ws, [id('user_id', 'bulk-third'), id('anonymous_id', 'bulk-other-a')], { at });
     const found = await resolveMany(
       ctx,
       ws,
@@ -131,20 +132,22 @@ describe('resolveMany', () => {
         { identifiers: [id('anonymous_id', 'bulk-new-a'), id('phone', '+8613512345678')], at: new Date('2026-06-03T00:00:00Z') },
         { identifiers: [id('user_id', 'bulk-other'), id('anonymous_id', 'bulk-known-b')], at }, // two customers: a merge
         { identifiers: [id('user_id', 'bulk-x'), id('user_id', 'bulk-y')], at }, // two member ids for one new person
-        { identifiers: [id('anonymous_id', 'bulk-known-c'), id('anonymous_id', 'bulk-fresh')], at }, // a new id next to a known one
+        { identifiers: [id('anonymous_id', 'bulk-known-c'), id('anonymous_id', 'bulk-fresh')], at }, // a new id next to a known one: attached
+        { identifiers: [id('anonymous_id', 'bulk-other-a'), id('user_id', 'bulk-second')], at }, // a second member id: over the limit
       ],
       rules,
     );
     expect(found[0]).toBe(known.customerId);
     expect(found[1]).toBeTruthy();
     expect(found[2]).toBe(found[1]);
-    expect(found.slice(3)).toEqual([null, null, null]);
+    expect(found.slice(3)).toEqual([null, null, known.customerId, null]);
     expect(await ownerOf('phone', ctx.secrets.blindIndex('phone', '+8613512345678'))).toBe(found[1]);
     const created = await ctx.db.selectFrom('customers').selectAll().where('workspace_id', '=', ws).where('id', '=', found[1]!).executeTakeFirstOrThrow();
     expect(created).toMatchObject({ first_seen_at: new Date('2026-06-02T00:00:00Z'), last_seen_at: new Date('2026-06-03T00:00:00Z') });
     expect(other.customerId).not.toBe(known.customerId);
     expect(await ownerOf('user_id', 'bulk-x')).toBeUndefined();
-    expect(await ownerOf('anonymous_id', 'bulk-fresh')).toBeUndefined();
+    expect(await ownerOf('anonymous_id', 'bulk-fresh')).toBe(known.customerId);
+    expect(await ownerOf('user_id', 'bulk-second')).toBeUndefined();
     // Sets sharing an id are one person: one unsettled set leaves its whole group to resolve().
     const grouped = await resolveMany(ctx, ws, [{ identifiers: [id('anonymous_id', 'bulk-known-a')], at }, { identifiers: [id('anonymous_id', 'bulk-known-a'), id('user_id', 'bulk-other')], at }], rules);
     expect(grouped).toEqual([null, null]);
