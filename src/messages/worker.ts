@@ -1,0 +1,28 @@
+import type { Ctx } from '../store/index.js';
+import { dispatchOnce } from './dispatch.js';
+
+/** Dispatches the outbox every `everyMs` (at once again while a pass finds a full batch). */
+export function startMessagesWorker(ctx: Ctx, everyMs = 2_000): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const pass = async () => {
+    for (;;) {
+      const r = await dispatchOnce(ctx, { limit: 100 });
+      if (stopped || r.claimed < 100) return;
+    }
+  };
+  const tick = () => {
+    running ??= pass()
+      .catch((err) => ctx.log.error({ err }, 'messages worker pass failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
