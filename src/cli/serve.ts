@@ -5,6 +5,7 @@ import { startIngestWorker } from '../ingest/index.js';
 import { startImportWorker } from '../imports/index.js';
 import { loadDemo } from '../demo/index.js';
 import { startSegmentsWorker } from '../segments/index.js';
+import { startMessagesWorker } from '../messages/index.js';
 import { startCampaignsWorker } from '../campaigns/index.js';
 import { mountWecomDemo, startWecomWorker } from '../wecom/index.js';
 import type { Stores } from '../store/index.js';
@@ -54,6 +55,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (opts.role !== 'api') stops.push(startSegmentsWorker(stores));
   if (opts.role !== 'api') stops.push(startWecomWorker(stores));
   if (opts.role !== 'api') stops.push(startImportWorker(stores));
+  if (opts.role !== 'api') stops.push(startMessagesWorker(stores));
   if (opts.role !== 'api') stops.push(startCampaignsWorker(stores));
 
   banner(url, opts.role, credentials);
