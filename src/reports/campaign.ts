@@ -173,7 +173,11 @@ export async function campaignReport(ctx: Ctx, workspaceId: string, campaignId: 
   };
 }
 
-/** Each recipient's live customer (after merges) and that customer's orders and net revenue in the window. */
+/**
+ * Each recipient's live customer (after merges) and that customer's orders and net revenue in the
+ * window. The window goes in PREWHERE, before versions merge: all versions of an order share its
+ * ordered_at, so this is exact and each chunk reads only the window's rows.
+ */
 async function outcomes(ctx: Ctx, workspaceId: string, ids: string[], window: { from: Date; to: Date } | null): Promise<{ id: string; root: string; orders: number; revenue: number }[]> {
   const ev = ctx.events;
   const roots = await ev.query<{ id: string; root: string }>(
@@ -192,8 +196,8 @@ async function outcomes(ctx: Ctx, workspaceId: string, ids: string[], window: { 
     `SELECT cid, count() AS orders, sum(net) AS revenue FROM (
        SELECT ${buyer.customer} AS cid, greatest(o.total_fen - o.refunded_fen, 0) AS net
        FROM ${ev.table('orders')} AS o FINAL ${buyer.join}
+       PREWHERE o.ordered_at >= {from:DateTime64(3, 'UTC')} AND o.ordered_at < {to:DateTime64(3, 'UTC')}
        WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'
-         AND o.ordered_at >= {from:DateTime64(3, 'UTC')} AND o.ordered_at < {to:DateTime64(3, 'UTC')}
      ) WHERE cid IN {roots:Array(UUID)} GROUP BY cid`,
     { ws: workspaceId, roots: rootIds, from: chTime(window.from), to: chTime(window.to) },
   );
