@@ -67,9 +67,9 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
       for (const s of p.ids) identities.push({ workspace_id: workspaceId, type: s.id.type, collection: s.id.collection, value: s.value, value_enc: s.valueEnc, customer_id: id });
       for (const i of p.members) result[i] = id;
     }
-    // PostgreSQL takes at most 65,535 parameters a statement.
-    for (let i = 0; i < customers.length; i += 5000) await tx.db.insertInto('customers').values(customers.slice(i, i + 5000)).execute();
-    for (let i = 0; i < identities.length; i += 8000) await tx.db.insertInto('identities').values(identities.slice(i, i + 8000)).execute();
+    // PGlite's wire protocol reads the parameter count as a signed 16-bit number: at most 32,767 a statement.
+    for (let i = 0; i < customers.length; i += 4000) await tx.db.insertInto('customers').values(customers.slice(i, i + 4000)).execute();
+    for (let i = 0; i < identities.length; i += 5000) await tx.db.insertInto('identities').values(identities.slice(i, i + 5000)).execute();
     return result;
   });
 }
