@@ -7,6 +7,7 @@ import { buildServer, type Server } from '../../src/api/index.js';
 import { systemActor } from '../../src/audit/index.js';
 import { createOperator, setMembership } from '../../src/auth/index.js';
 import { loadDemo } from '../../src/demo/index.js';
+import { campaignsTick } from '../../src/campaigns/index.js';
 import { manualClock } from '../../src/core/index.js';
 import { createTemplate } from '../../src/messages/index.js';
 import { createSegment } from '../../src/segments/index.js';
@@ -153,10 +154,14 @@ describe('journeys and campaigns in the console', () => {
     const c = await ctx.db.selectFrom('campaigns').select('status').where('id', '=', campaignId).executeTakeFirstOrThrow();
     expect(['scheduled', 'sending', 'sent']).toContain(c.status);
 
+    // One pass of the campaigns worker picks the audience and queues the messages.
+    await campaignsTick(ctx);
+    const recipients = await ctx.db.selectFrom('campaign_recipients').select((eb) => eb.fn.countAll<string>().as('n')).where('campaign_id', '=', campaignId).executeTakeFirstOrThrow();
+    expect(Number(recipients.n)).toBeGreaterThan(0);
     await page.getByTestId('campaign-report').click();
     await page.waitForURL(new RegExp(`/campaigns/${campaignId}/report$`));
     await page.getByTestId('report-groups').waitFor();
-    await page.getByTestId('report-recipients').waitFor();
+    await expect.poll(() => page.getByTestId('report-recipients').innerText()).toBe(Number(recipients.n).toLocaleString('zh-CN'));
     await page.screenshot({ path: path.join(shots, 'campaign-report.png'), fullPage: true });
     await page.close();
   });
