@@ -1,5 +1,5 @@
 import { ArrowLeftOutlined } from '@ant-design/icons';
-import { Button, Space, Tabs, Typography } from 'antd';
+import { Button, Space, Tabs, Tag, Typography } from 'antd';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
@@ -59,6 +59,7 @@ export default function Journey() {
         </Typography.Title>
         <StatusTag status={journey.status} />
         {journey.liveVersion != null && <Typography.Text type="secondary">{t('journeys.versionN', { version: journey.liveVersion })}</Typography.Text>}
+        {journey.liveVersion != null && journey.draftChanged && <Tag color="gold">{t('journeys.draftChanged')}</Tag>}
       </Space>
       {journey.description && <Typography.Paragraph type="secondary" style={{ margin: 0 }}>{journey.description}</Typography.Paragraph>}
       <Tabs

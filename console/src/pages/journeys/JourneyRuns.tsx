@@ -10,6 +10,7 @@ import { Loading } from '../../components/Loading';
 import { useCursorPager } from '../../hooks/useCursorPager';
 import { useFormat } from '../../hooks/useFormat';
 import { useRequest } from '../../hooks/useRequest';
+import { useRefs } from '../../journeys/refs';
 import { StatusTag } from '../../journeys/StatusTag';
 import { RUN_STATUSES, type Journey, type MessageRow, type Run, type RunDetail } from '../../journeys/types';
 import type { Page } from '../../types';
@@ -54,21 +55,27 @@ export default function JourneyRuns({ journey }: { journey: Journey }) {
       <Table rowKey="id" columns={columns} dataSource={pager.items} loading={pager.loading} pagination={false} data-testid="runs-table" />
       <CursorPager page={pager.page} hasPrev={pager.hasPrev} hasNext={pager.hasNext} loading={pager.loading} onPrev={pager.prev} onNext={pager.next} />
       <Drawer open={open !== null} onClose={() => setOpen(null)} size={640} title={t('journeys.runs.path')} destroyOnHidden>
-        {open && <RunPath journeyId={journey.id} runId={open} />}
+        {open && <RunPath journeyId={journey.id} run={pager.items.find((r) => r.id === open)!} />}
       </Drawer>
     </Card>
   );
 }
 
-function RunPath({ journeyId, runId }: { journeyId: string; runId: string }) {
+/** A run's path from the reports API (`/customers/:customerId/path`: every run of the customer, with steps and messages). */
+function RunPath({ journeyId, run: listed }: { journeyId: string; run: Run }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const { data, error, loading, reload } = useRequest((signal) => api.get<RunDetail | (Run & { steps: RunDetail['steps']; messages: MessageRow[] })>(`/api/journeys/${journeyId}/runs/${runId}`, { signal }), [journeyId, runId]);
+  const { refs } = useRefs();
+  const { data, error, loading, reload } = useRequest(
+    (signal) => api.get<{ runs: (Run & Omit<RunDetail, 'run'>)[] }>(`/api/journeys/${journeyId}/customers/${listed.customerId}/path`, { signal }),
+    [journeyId, listed.customerId],
+  );
   if (error) return <ErrorState error={error} onRetry={reload} />;
   if (loading || !data) return <Loading />;
-  const run: Run = 'run' in data ? data.run : data;
-  const steps = data.steps ?? [];
-  const messages = data.messages ?? [];
+  const found = data.runs.find((r) => r.id === listed.id);
+  const run: Run = found ?? listed;
+  const steps = found?.steps ?? [];
+  const messages = (found?.messages ?? []).map((m) => ({ ...m, templateName: m.templateName ?? refs.templates.find((x) => x.id === m.templateId)?.name ?? null }));
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="large" data-testid="run-path">
       <Descriptions size="small" column={2} bordered>
