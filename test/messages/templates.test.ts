@@ -49,7 +49,7 @@ describe('templates', () => {
     expect(denied.statusCode).toBe(403);
     const at = new Date('2026-06-15T01:30:00Z'); // 09:30 Shanghai
     expect((await nextGoldenWindow(b.ctx, b.ws.id, at)).toISOString()).toBe('2026-06-15T04:00:00.000Z');
-    const put = await b.app.inject({ method: 'PUT', url: '/api/messages/policies', headers: b.admin, payload: { ...get.json(), goldenWindows: [{ start: '20:00', end: '21:00' }] } });
+    const put = await b.app.inject({ method: 'PUT', url: '/api/messages/policies', headers: b.admin, payload: { ...(get.json() as Record<string, unknown>), goldenWindows: [{ start: '20:00', end: '21:00' }] } });
     expect(put.statusCode).toBe(200);
     expect((await nextGoldenWindow(b.ctx, b.ws.id, at)).toISOString()).toBe('2026-06-15T12:00:00.000Z');
   });
