@@ -25,6 +25,7 @@ import { segmentRoutes } from '../segments/index.js';
 import { wecomRoutes } from '../wecom/index.js';
 import { tagRoutes } from '../tags/index.js';
 import { importRoutes } from '../imports/index.js';
+import { journeyRoutes } from '../journeys/index.js';
 import { messageRoutes } from '../messages/index.js';
 import { campaignRoutes } from '../campaigns/index.js';
 import { playbookRoutes } from '../playbooks/index.js';
@@ -34,7 +35,7 @@ import { metricsPlugin } from './metrics.js';
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 /** Every module's HTTP routes, registered in one place. */
-const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes, importRoutes, playbookRoutes, campaignRoutes, reportRoutes, messageRoutes];
+const moduleRoutes = [authRoutes, customerRoutes, identityRoutes, analyticsRoutes, ingestRoutes, segmentRoutes, wecomRoutes, tagRoutes, importRoutes, playbookRoutes, campaignRoutes, reportRoutes, messageRoutes, journeyRoutes];
 
 export interface ServerOptions {
   /** Serve the built console at / (off in most tests). */

@@ -7,6 +7,7 @@ import { loadDemo } from '../demo/index.js';
 import { startSegmentsWorker } from '../segments/index.js';
 import { startMessagesWorker } from '../messages/index.js';
 import { startCampaignsWorker } from '../campaigns/index.js';
+import { startJourneysWorker } from '../journeys/index.js';
 import { mountWecomDemo, startWecomWorker } from '../wecom/index.js';
 import type { Stores } from '../store/index.js';
 import { cliConfig, fail, openForCli } from './context.js';
@@ -57,6 +58,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (opts.role !== 'api') stops.push(startImportWorker(stores));
   if (opts.role !== 'api') stops.push(startMessagesWorker(stores));
   if (opts.role !== 'api') stops.push(startCampaignsWorker(stores));
+  if (opts.role !== 'api') stops.push(startJourneysWorker(stores));
 
   banner(url, opts.role, credentials);
   const shutdown = async (signal: string) => {

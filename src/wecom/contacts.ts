@@ -103,7 +103,7 @@ export async function contactAdded(ctx: Ctx, workspaceId: string, client: WeComC
       timestamp: chTime(at),
       received_at: chTime(ctx.clock.now()),
       sent_at: null,
-      properties: JSON.stringify({ staff_userid: ev.userid, state: follow.state ?? null, channel: code?.channel ?? null, live_code: code?.name ?? null, tags: code?.tags ?? [], welcome }),
+      properties: JSON.stringify({ staff_userid: ev.userid, state: follow.state ?? null, channel: code?.channel ?? null, live_code: code?.name ?? null, live_code_id: code?.id ?? null, tags: code?.tags ?? [], welcome }),
       context: JSON.stringify({ library: { name: 'siyu-wecom' } }),
       traits: '{}',
     },
