@@ -2,7 +2,7 @@ import { AppError, type FieldError } from '../core/index.js';
 import type { EventsStore } from '../store/index.js';
 import { BUILTIN_TRAITS, type Catalog, COMPUTED_TYPES, computedOps, type FieldType, OPS_BY_TYPE } from './catalog.js';
 import { type EventSpec, type FieldOp, type PropertyFilter, type Rule, type TimeWindow } from './rules.js';
-import { Params, lastDaysStart, localDateEnd, localDateStart, netOrders, remapped } from './sql.js';
+import { Params, lastDaysStart, localDateEnd, localDateStart, orderAggregates, remapped } from './sql.js';
 
 /**
  * Compiles a rule into a boolean ClickHouse expression over `u`, a row of customer_profiles.
@@ -136,16 +136,16 @@ export class RuleCompiler {
       return this.predicate(type, op, value, path, { x: since(field === 'days_since_first_seen' ? 'u.first_seen_at' : 'u.last_seen_at'), present: '1' });
     }
     const agg = {
-      order_count: 'count()',
-      total_spent_fen: 'sum(net_fen)',
-      aov_fen: 'sum(net_fen) / count()',
-      first_order_at: 'min(ordered_at)',
-      last_order_at: 'max(ordered_at)',
-      days_since_first_order: since('min(ordered_at)'),
-      days_since_last_order: since('max(ordered_at)'),
+      order_count: 'sum(n)',
+      total_spent_fen: 'sum(net)',
+      aov_fen: 'sum(net) / sum(n)',
+      first_order_at: 'min(first)',
+      last_order_at: 'max(last)',
+      days_since_first_order: since('min(first)'),
+      days_since_last_order: since('max(last)'),
     }[field];
     const zeroable = field === 'order_count' || field === 'total_spent_fen';
-    return this.aggregate(`SELECT cid, net_fen, ordered_at FROM (${netOrders(this.env.events, `o.ordered_at <= ${this.nowSql}`)})`, agg, zeroable, type, op, value, path);
+    return this.aggregate(orderAggregates(this.env.events, `o.ordered_at <= ${this.nowSql}`), agg, zeroable, type, op, value, path);
   }
 
   /**
@@ -265,11 +265,11 @@ export class RuleCompiler {
 
   private orders(r: Extract<Rule, { type: 'orders' }>, path: string): string {
     const product = r.product
-      ? [r.product.skus && `hasAny(skus, ${this.p.add('Array(String)', r.product.skus)})`, r.product.categories && `hasAny(categories, ${this.p.add('Array(String)', r.product.categories)})`].filter(Boolean)
+      ? [r.product.skus && `hasAny(o.skus, ${this.p.add('Array(String)', r.product.skus)})`, r.product.categories && `hasAny(o.categories, ${this.p.add('Array(String)', r.product.categories)})`].filter(Boolean)
       : [];
     if (r.product && product.length === 0) return this.fail(`${path}.product`, 'give skus or categories');
-    const source = `SELECT cid, net_fen FROM (${netOrders(this.env.events, this.window(r.time, 'o.ordered_at', path))})${product.length ? ` WHERE ${product.join(' OR ')}` : ''}`;
-    return this.aggregate(source, r.metric === 'count' ? 'count()' : 'sum(net_fen)', true, 'number', r.op, r.value, path);
+    const source = orderAggregates(this.env.events, this.window(r.time, 'o.ordered_at', path), product.length ? product.join(' OR ') : undefined);
+    return this.aggregate(source, r.metric === 'count' ? 'sum(n)' : 'sum(net)', true, 'number', r.op, r.value, path);
   }
 
   /** Bound path segments of an event property (a.b reads nested objects). */

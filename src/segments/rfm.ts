@@ -1,6 +1,6 @@
 import { newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
-import { Params, lastDaysStart, netOrders } from './sql.js';
+import { Params, lastDaysStart, orderAggregates } from './sql.js';
 import { type RfmSettings, SEGMENT_BY_BITS, loadRfmSettings } from './rfm-model.js';
 
 export interface Workspace {
@@ -12,8 +12,9 @@ const QUINTILES = 'quantilesExact(0.2, 0.4, 0.6, 0.8)';
 
 /**
  * RFM of every customer who bought in the window, in one ClickHouse query. Orders are
- * aggregated per live customer (merged customers once), then the per-customer columns are
- * gathered into arrays so cut points, scores and centers come from one pass:
+ * aggregated per live customer (merged customers once) into a table computed once (a
+ * materialized CTE, ClickHouse 25.11+); cut points and centers are aggregates over it, and the scores plain
+ * per-row arithmetic, so every step runs on all cores:
  *   recency_days  local days between the last purchase and today (Asia/Shanghai by default)
  *   frequency     purchases in the window; monetary_fen: their amount net of refunds
  *   quintile cuts the 20/40/60/80% quantiles (quantileExact: element ⌊level·n⌋ of the sorted values);
@@ -29,32 +30,32 @@ export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p:
   const quintile = settings.scoring === 'quintile';
   const t = settings.thresholds;
   const cuts = {
-    r: quintile ? `arrayReduce('${QUINTILES}', rds)` : p.add('Array(Int64)', t.recencyDays),
-    f: quintile ? `arrayReduce('${QUINTILES}', fvs)` : p.add('Array(Int64)', t.frequency),
-    m: quintile ? `arrayReduce('${QUINTILES}', mvs)` : p.add('Array(Int64)', t.monetaryFen),
+    r: quintile ? `${QUINTILES}(rd)` : p.add('Array(Int64)', t.recencyDays),
+    f: quintile ? `${QUINTILES}(fv)` : p.add('Array(Int64)', t.frequency),
+    m: quintile ? `${QUINTILES}(mv)` : p.add('Array(Int64)', t.monetaryFen),
   };
-  const better = quintile ? { r: 'x < c', fm: 'x > c' } : { r: 'x <= c', fm: 'x >= c' };
-  const center = (col: string) => (settings.compareTo === 'mean' ? `arrayAvg(${col})` : `arrayReduce('quantileExact(0.5)', ${col})`);
+  // 1 + the number of the four cuts the value is better than, unrolled (no lambdas).
+  const score = (x: string, c: string, better: string) => `toUInt8(1 + ${[1, 2, 3, 4].map((i) => `(${x} ${better} ${c}[${i}])`).join(' + ')})`;
+  const better = quintile ? { r: '<', fm: '>' } : { r: '<=', fm: '>=' };
+  const center = (col: string) => (settings.compareTo === 'mean' ? `avg(${col})` : `quantileExact(0.5)(${col})`);
   const segments = p.add('Array(String)', SEGMENT_BY_BITS);
   return `
-    WITH per_customer AS (
-      SELECT cid, dateDiff('day', toDate(max(ordered_at), ${tz}), toDate(${to}, ${tz})) AS rd, count() AS fv, sum(net_fen) AS mv
-      FROM (${netOrders(ctx.events, `o.ordered_at >= ${from} AND o.ordered_at <= ${to}`)})
+    WITH per_customer AS MATERIALIZED (
+      SELECT cid, dateDiff('day', toDate(max(last), ${tz}), toDate(${to}, ${tz})) AS rd, sum(n) AS fv, sum(net) AS mv
+      FROM (${orderAggregates(ctx.events, `o.ordered_at >= ${from} AND o.ordered_at <= ${to}`)})
       GROUP BY cid
-    ), gathered AS (
-      SELECT groupArray(cid) AS ids, groupArray(rd) AS rds, groupArray(fv) AS fvs, groupArray(mv) AS mvs FROM per_customer
+    ), cuts AS (
+      SELECT ${cuts.r} AS rc, ${cuts.f} AS fc, ${cuts.m} AS mc${quintile ? ' FROM per_customer' : ''}
     ), scored AS (
-      SELECT ids, rds, fvs, mvs, ${cuts.r} AS rc, ${cuts.f} AS fc, ${cuts.m} AS mc,
-        arrayMap(x -> toUInt8(1 + arrayCount(c -> ${better.r}, rc)), rds) AS rs,
-        arrayMap(x -> toUInt8(1 + arrayCount(c -> ${better.fm}, fc)), fvs) AS fs,
-        arrayMap(x -> toUInt8(1 + arrayCount(c -> ${better.fm}, mc)), mvs) AS ms
-      FROM gathered
-    ), centered AS (
-      SELECT ids, rds, fvs, mvs, rs, fs, ms, ${center('rs')} AS r_center, ${center('fs')} AS f_center, ${center('ms')} AS m_center FROM scored
+      SELECT cid, rd, fv, mv, ${score('rd', 'rc', better.r)} AS r, ${score('fv', 'fc', better.fm)} AS f, ${score('mv', 'mc', better.fm)} AS m
+      FROM per_customer CROSS JOIN cuts
+    ), centers AS (
+      SELECT ${center('r')} AS r_center, ${center('f')} AS f_center, ${center('m')} AS m_center FROM scored
     )
-    SELECT id AS customer_id, rd AS recency_days, fv AS frequency, mv AS monetary_fen, r, f, m,
+    SELECT cid AS customer_id, rd AS recency_days, fv AS frequency, mv AS monetary_fen, r, f, m,
       ${segments}[1 + (r > r_center) * 4 + (f > f_center) * 2 + (m > m_center)] AS segment
-    FROM centered ARRAY JOIN ids AS id, rds AS rd, fvs AS fv, mvs AS mv, rs AS r, fs AS f, ms AS m`;
+    FROM scored CROSS JOIN centers
+    SETTINGS enable_materialized_cte = 1`;
 }
 
 export interface RfmSnapshot {

@@ -32,20 +32,28 @@ export function remapped(ev: EventsStore, table: string, alias: string, final = 
 }
 
 /**
- * Purchases: the newest version of every completed order, under the live customer, with its
- * amount net of partial refunds (ingest marks a fully refunded order 'refunded': not a purchase).
- * Columns: cid, order_id, ordered_at, net_fen, skus, categories.
+ * Purchases aggregated per live customer, in two steps: per stored customer first (one row per
+ * buyer instead of one per order), then resolved through OneID, so the merge join looks up
+ * buyers rather than orders. Count, sum, min and max add up exactly across a merged customer's
+ * rows: group the result by cid with sum(n), sum(net), min(first), max(last).
+ * Columns: cid, n (purchases), net (amount net of refunds), first, last (ordered_at).
  *
- * `when` (a condition on o.ordered_at) is applied before the versions are merged: all versions
- * of an order share its ordered_at, so this is exact, and a short window reads only its rows.
+ * Purchases are the newest version of every completed order (ingest marks a fully refunded
+ * order 'refunded': not a purchase), at its amount net of partial refunds. `when` (a condition on
+ * o.ordered_at) is applied before the versions are merged: all versions of an order share its
+ * ordered_at, so this is exact, and a short window reads only its rows (minmax index).
+ * `filter` (on o.skus, o.categories) applies to the newest version.
  */
-export function netOrders(ev: EventsStore, when: string): string {
-  const o = remapped(ev, 'orders', 'o', true);
-  return `SELECT ${o.cid} AS cid, o.order_id AS order_id, o.ordered_at AS ordered_at,
-      greatest(o.total_fen - o.refunded_fen, 0) AS net_fen, o.skus AS skus, o.categories AS categories
-    FROM ${o.from}
-    PREWHERE ${when}
-    WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'`;
+export function orderAggregates(ev: EventsStore, when: string, filter?: string): string {
+  const remap = remappedCustomer(ev, 'b.customer_id');
+  return `SELECT ${remap.customer} AS cid, b.n AS n, b.net AS net, b.first AS first, b.last AS last
+    FROM (
+      SELECT o.customer_id AS customer_id, count() AS n, sum(greatest(o.total_fen - o.refunded_fen, 0)) AS net, min(o.ordered_at) AS first, max(o.ordered_at) AS last
+      FROM ${ev.table('orders')} AS o FINAL
+      PREWHERE ${when}
+      WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'${filter ? ` AND (${filter})` : ''}
+      GROUP BY o.customer_id
+    ) AS b ${remap.join}`;
 }
 
 /** Start of the local day `days - 1` days before today: "the last N days" includes today. */

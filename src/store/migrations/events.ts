@@ -1,4 +1,5 @@
 import { eventsSegmentsMigrations } from './events-segments.js';
+import { eventsOrdersWindowMigrations } from './events-orders-window.js';
 
 /**
  * Events store (ClickHouse dialect) migrations, in order; each returns its statements for a database.
@@ -62,4 +63,5 @@ export const eventsMigrations: Record<string, (db: string) => string[]> = {
     `ALTER TABLE ${db}.orders ADD COLUMN IF NOT EXISTS refund_ids Array(String)`,
   ],
   ...eventsSegmentsMigrations,
+  ...eventsOrdersWindowMigrations,
 };
