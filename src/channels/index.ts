@@ -1,4 +1,4 @@
-import type { Channel } from '../journeys/model.js';
+import type { Channel } from './list.js';
 import { emailProvider } from './email.js';
 import { miniprogramProvider } from './miniprogram.js';
 import { smsProvider } from './sms.js';
@@ -6,6 +6,7 @@ import type { Provider } from './types.js';
 import { webhookProvider } from './webhook.js';
 import { wecomApp, wecomGroup, wecomMoments, wecomOneToOne } from './wecom.js';
 
+export { CHANNELS, channel, type Channel } from './list.js';
 export type { Provider, SendInput, SendOutcome } from './types.js';
 export { smsText, UNSUBSCRIBE_SUFFIX } from './sms.js';
 export { signBody, verifyBody, postSigned } from './sign.js';

@@ -1,4 +1,4 @@
-import type { Channel } from '../journeys/model.js';
+import type { Channel } from './list.js';
 import type { Recipient } from '../messages/index.js';
 import type { Ctx } from '../store/index.js';
 

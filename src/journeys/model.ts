@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FIELD_OPS, propertyFilter } from '../segments/index.js';
+import { CHANNELS, channel, type Channel } from '../channels/index.js';
 
 /**
  * The journey graph: what an operator draws in the builder and what the engine runs. Steps point
@@ -28,10 +29,8 @@ export function durationMs(d: Duration): number {
   return ((d.days ?? 0) * 1440 + (d.hours ?? 0) * 60 + (d.minutes ?? 0)) * 60_000;
 }
 
-/** Where a customer can be reached. `wecom_*` need a WeCom relation; sms a phone; email an address. */
-export const CHANNELS = ['wecom_1v1', 'wecom_app', 'wecom_group', 'wecom_moments', 'sms', 'email', 'webhook', 'miniprogram'] as const;
-export const channel = z.enum(CHANNELS);
-export type Channel = z.infer<typeof channel>;
+/** Where a customer can be reached: the channel list lives in src/channels (re-exported here). */
+export { CHANNELS, channel, type Channel };
 
 // ---- triggers: how a customer enters ----
 

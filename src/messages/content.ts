@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS, type Channel } from '../journeys/model.js';
+import { CHANNELS, type Channel } from '../channels/index.js';
 
 /**
  * What a template holds, per channel. Every string is a mustache template. Pushes to customers

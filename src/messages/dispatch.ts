@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { PROVIDERS, SETTINGS_OF, channelConfig, type SendOutcome } from '../channels/index.js';
-import type { Channel } from '../journeys/model.js';
+import { type Channel, PROVIDERS, SETTINGS_OF, channelConfig, type SendOutcome } from '../channels/index.js';
 import type { Ctx } from '../store/index.js';
 import type { TemplateContent } from './content.js';
 import { emitMessageEvent, type MessageRef } from './events.js';

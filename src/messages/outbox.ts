@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/index.js';
 import type { StateDB } from '../store/index.js';
-import type { Channel } from '../journeys/model.js';
+import type { Channel } from '../channels/index.js';
 import type { MessageStatus } from './schema.js';
 
 export interface EnqueueInput {

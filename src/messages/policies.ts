@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { type Actor, recordAudit } from '../audit/index.js';
 import { DAY_MS, zonedDayStart } from '../core/index.js';
-import type { Channel } from '../journeys/model.js';
+import type { Channel } from '../channels/index.js';
 import type { Ctx } from '../store/index.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM');

@@ -1,7 +1,7 @@
 import Mustache from 'mustache';
 import { fenToYuan, formatDateInZone } from '../core/index.js';
 import { orderStats, readProfile } from '../customers/index.js';
-import type { Channel } from '../journeys/model.js';
+import type { Channel } from '../channels/index.js';
 import type { Ctx } from '../store/index.js';
 import { mapStrings, type TemplateContent } from './content.js';
 

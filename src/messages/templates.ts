@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Actor, recordAudit } from '../audit/index.js';
 import { AppError, isUuid, newId } from '../core/index.js';
-import { CHANNELS, type Channel } from '../journeys/model.js';
+import { CHANNELS, type Channel } from '../channels/index.js';
 import type { Ctx } from '../store/index.js';
 import { isChannel, parseContent, type TemplateContent } from './content.js';
 import { checkTemplateVariables, saveTimeVariables, templateSyntaxErrors, templateVariables } from './variables.js';
