@@ -1,4 +1,5 @@
-import { createLogger, type Config, ConfigError, loadConfig } from '../core/index.js';
+import fs from 'node:fs';
+import { createLogger, type Clock, type Config, ConfigError, fileClock, loadConfig } from '../core/index.js';
 import { DataDirBusyError, openStores, type Stores } from '../store/index.js';
 
 /** One line on stderr and exit 1: how every CLI failure a user can fix is reported. */
@@ -16,10 +17,16 @@ export function cliConfig(overrides: Partial<Config> = {}): Config {
   }
 }
 
+/** SIYU_CLOCK_FILE (tests only): the process reads its time from that file, so a test can move it. */
+export function cliClock(): Clock | undefined {
+  const file = process.env.SIYU_CLOCK_FILE;
+  return file ? fileClock(file, (f) => fs.readFileSync(f, 'utf8')) : undefined;
+}
+
 /** Opens both stores for a CLI command, turning known failures into one plain sentence. */
 export async function openForCli(command: string, config = cliConfig()): Promise<Stores> {
   try {
-    return await openStores(config, { log: createLogger(process.env.LOG_LEVEL ?? 'warn'), command });
+    return await openStores(config, { log: createLogger(process.env.LOG_LEVEL ?? 'warn'), command, clock: cliClock() });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataDirBusyError) fail(err.message);
     throw err;

@@ -25,3 +25,20 @@ export function manualClock(start: Date | string = new Date()): ManualClock {
 }
 
 export const DAY_MS = 86_400_000;
+
+/**
+ * A clock read from a file holding an ISO time, re-read on every now(): lets tests move the time
+ * of another process (SIYU_CLOCK_FILE). Falls back to the system time while the file is missing.
+ */
+export function fileClock(file: string, read: (file: string) => string): Clock {
+  return {
+    now: () => {
+      try {
+        const at = new Date(read(file).trim());
+        return Number.isNaN(at.getTime()) ? new Date() : at;
+      } catch {
+        return new Date();
+      }
+    },
+  };
+}

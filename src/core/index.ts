@@ -1,4 +1,4 @@
-export { type Clock, type ManualClock, systemClock, manualClock, DAY_MS } from './clock.js';
+export { type Clock, type ManualClock, systemClock, manualClock, fileClock, DAY_MS } from './clock.js';
 export { type Config, ConfigError, loadConfig, isValidTimezone } from './config.js';
 export {
   AppError,
