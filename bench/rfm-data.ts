@@ -95,3 +95,30 @@ export async function generateIntoEvents(events: EventsStore, workspaceId: strin
   }
   return totals;
 }
+
+/**
+ * Copies the workspace's generated customers, orders and events `copies - 1` more times inside
+ * ClickHouse, each copy with fresh customer ids (an MD5 of the id and the copy number), order ids
+ * and message ids (the original with a ~copy suffix, so order ids keep their date prefix). The
+ * demo generator draws every customer independently, so k copies of n customers have the
+ * distribution of k·n generated ones; used when generating 10^6 customers takes too long.
+ */
+export async function replicateInEvents(events: EventsStore, workspaceId: string, copies: number): Promise<void> {
+  const t = (name: string) => events.table(name);
+  const cid = (col: string) => `reinterpretAsUUID(MD5(concat(toString(${col}), '#', toString(k))))`;
+  const suffix = (col: string) => `concat(${col}, '~', toString(k))`;
+  const ks = `arrayJoin(range(1, {copies:UInt32})) AS k`;
+  const params = { ws: workspaceId, copies };
+  await events.command(
+    `INSERT INTO ${t('customer_profiles')} SELECT * EXCEPT (k) REPLACE (${cid('customer_id')} AS customer_id) FROM (SELECT *, ${ks} FROM ${t('customer_profiles')} WHERE workspace_id = {ws:UUID})`,
+    params,
+  );
+  await events.command(
+    `INSERT INTO ${t('orders')} SELECT * EXCEPT (k) REPLACE (${cid('customer_id')} AS customer_id, ${suffix('order_id')} AS order_id) FROM (SELECT *, ${ks} FROM ${t('orders')} WHERE workspace_id = {ws:UUID})`,
+    params,
+  );
+  await events.command(
+    `INSERT INTO ${t('events')} SELECT * EXCEPT (k) REPLACE (${cid('customer_id')} AS customer_id, ${suffix('message_id')} AS message_id) FROM (SELECT *, ${ks} FROM ${t('events')} WHERE workspace_id = {ws:UUID})`,
+    params,
+  );
+}

@@ -4,7 +4,8 @@
 //   - the live count of a 5-condition segment rule;
 //   - membership refresh of a segment over the whole workspace (first and steady state);
 //   - the same RFM in PostgreSQL (SQL, on the local server) and in pandas, as ratios.
-// Usage: npx tsx bench/rfm.ts [--customers 1000000] [--mean-orders 10] [--runs 5] [--reuse] [--skip-peers]
+// Usage: npx tsx bench/rfm.ts [--customers 1000000] [--mean-orders 10] [--runs 5] [--reuse] [--skip-peers] [--copies K]
+//   --copies K generates customers/K and copies them K times in ClickHouse with fresh ids (bench/rfm-data.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, createSecrets, DAY_MS, loadConfig, manualClock } from '../src/core/index.js';
 import { type Ctx, migrateEventsStore, migrateStateStore, openEventsStore, openStateStore } from '../src/store/index.js';
 import { compileEnv, compileInto, computeRfmSnapshot, createSegment, DEFAULT_RFM_SETTINGS, matchingSql, Params, refreshSegment, rfmScoresSql, type Rule } from '../src/segments/index.js';
-import { generateIntoEvents } from './rfm-data.js';
+import { generateIntoEvents, replicateInEvents } from './rfm-data.js';
 import { exportOrdersCsv, pandasRfm, postgresRfm } from './rfm-peers.js';
 
 const { values: args } = parseArgs({
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '5' },
     reuse: { type: 'boolean', default: false },
     'skip-peers': { type: 'boolean', default: false },
+    copies: { type: 'string', default: '1' },
     postgres: { type: 'string', default: process.env.SIYU_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -69,7 +71,8 @@ async function main() {
   const db = await openStateStore({ dir: path.join(dir, 'state') });
   const events = await openEventsStore({ dir: path.join(dir, 'events'), database: 'bench' });
   await migrateStateStore(db);
-  await migrateEventsStore(events);
+  const migrated = await timed(() => migrateEventsStore(events));
+  if (migrated.value.length) log(`events-store migrations ${migrated.value.join(', ')}: ${fmt(migrated.ms)}`);
   const ctx: Ctx = {
     config: loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv),
     clock,
@@ -87,10 +90,11 @@ async function main() {
   const ws = { id: workspace.id, timezone: TZ };
 
   if (!reused) {
-    log(`generating ${customers} customers (mean ${args['mean-orders']} orders) into chDB…`);
+    const copies = Number(args.copies);
+    log(`generating ${customers / copies} customers (mean ${args['mean-orders']} orders) into chDB${copies > 1 ? `, then ${copies} copies` : ''}…`);
     const gen = await timed(() =>
       generateIntoEvents(events, ws.id, {
-        customers,
+        customers: customers / copies,
         meanOrders: Number(args['mean-orders']),
         eventDensity: Number(args['event-density']),
         now: NOW,
@@ -98,7 +102,12 @@ async function main() {
         onProgress: (done) => done % 100_000 === 0 && log(`  ${done} customers`),
       }),
     );
-    log(`generated ${JSON.stringify(gen.value)} in ${fmt(gen.ms)}; merging parts…`);
+    log(`generated ${JSON.stringify(gen.value)} in ${fmt(gen.ms)}`);
+    if (copies > 1) {
+      const rep = await timed(() => replicateInEvents(events, ws.id, copies));
+      log(`copied ${copies}× in ${fmt(rep.ms)}`);
+    }
+    log('merging parts…');
     for (const table of ['orders', 'events', 'customer_profiles']) await events.command(`OPTIMIZE TABLE ${events.table(table)} FINAL`);
   }
   const [size] = await events.query<{ customers: number; orders: number; events: number }>(
