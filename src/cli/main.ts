@@ -21,6 +21,7 @@ import { importCommands } from './import.js';
 import { progressBar } from './progress.js';
 import { serve } from './serve.js';
 import { wecomCommands } from './wecom.js';
+import { playbookCommands } from './playbooks.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -160,5 +161,6 @@ program
 
 wecomCommands(program);
 importCommands(program);
+playbookCommands(program);
 
 await program.parseAsync(process.argv);
