@@ -21,6 +21,8 @@ interface Props {
 
 type Measured = { width?: number; height?: number };
 
+const ZERO: StepCounts = { entered: 0, waiting: 0, passed: 0, exited: 0, converted: 0 };
+
 const edgeId = (source: string, handle: string) => `${source}|${handle}`;
 
 /** The journey drawn with @xyflow/react; the graph stays the single source of truth. */
@@ -46,7 +48,7 @@ export function Canvas({ graph, refs, counts, errors, selected, readOnly, onSele
         id: s.id,
         type: 'step',
         position: s.ui ?? { x: 0, y: 0 },
-        data: { step: s, counts: counts?.[s.id], errors: errors.get(s.id) ?? [], summary: stepSummary(t, s, refs) },
+        data: { step: s, counts: counts ? (counts[s.id] ?? ZERO) : undefined, errors: errors.get(s.id) ?? [], summary: stepSummary(t, s, refs) },
         selected: selected === s.id,
         measured: measured.current.get(s.id),
       }),
