@@ -252,7 +252,7 @@ export async function runDateTrigger(ctx: Ctx, j: LiveJourney, tz: string): Prom
   if (mark?.value === today) return 0;
   // The date the trait must have so that date + offset = today.
   const target = formatDateInZone(new Date(new Date(`${today}T12:00:00Z`).getTime() - t.offsetDays * 86_400_000), 'UTC');
-  const column = t.trait === 'birthday' ? sql`birthday` : sql`(traits ->> ${t.trait})`;
+  const column = t.trait === 'birthday' ? sql`coalesce(birthday, traits ->> 'birthday')` : sql`(traits ->> ${t.trait})`;
   const where = t.yearly ? sql`substr(${column}, 6, 5) = ${target.slice(5)}` : sql`substr(${column}, 1, 10) = ${target}`;
   let entered = 0;
   for await (const ids of customerPages(ctx, j.workspaceId, where)) {
