@@ -1,8 +1,9 @@
-import { CheckCircleOutlined, CloudUploadOutlined, PauseCircleOutlined, PlayCircleOutlined, SaveOutlined } from '@ant-design/icons';
-import { App, Alert, Button, Card, Flex, Popconfirm, Space, Tooltip } from 'antd';
+import { CheckCircleOutlined, CloudUploadOutlined, PauseCircleOutlined, PlayCircleOutlined, SaveOutlined, UserAddOutlined } from '@ant-design/icons';
+import { App, Alert, Button, Card, Flex, Modal, Popconfirm, Space, Tooltip } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorTitle } from '../../api';
+import { api, errorTitle } from '../../api';
+import { CustomerSelect } from '../../components/CustomerSelect';
 import { journeysApi, graphErrorsOf } from '../../journeys/api';
 import { Canvas } from '../../journeys/Canvas';
 import { attachSteps, autoLayout, defaultStep, links, newStepId, setLink, TRIGGER_NODE, unlinkTarget, validateLocally } from '../../journeys/graph';
@@ -162,6 +163,7 @@ export default function JourneyBuilder({ journey, refs, canEdit, onSaved }: Prop
             <Button icon={<SaveOutlined />} disabled={!dirty} loading={busy === 'save'} onClick={saveDraft} data-testid="journey-save">
               {t('journeys.saveDraft')}
             </Button>
+            {journey.status === 'live' && graph.trigger.kind === 'manual' && <EnterButton journeyId={journey.id} />}
             {journey.status === 'live' && (
               <Button icon={<PauseCircleOutlined />} loading={busy === 'pause'} onClick={() => toggle('pause')} data-testid="journey-pause">
                 {t('journeys.pause')}
@@ -211,5 +213,33 @@ export default function JourneyBuilder({ journey, refs, canEdit, onSaved }: Prop
         </Card>
       </Flex>
     </Flex>
+  );
+}
+
+/** Puts one customer into a live manual-trigger journey (POST /enter; the re-entry rule applies). */
+function EnterButton({ journeyId }: { journeyId: string }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [open, setOpen] = useState(false);
+  const [customerId, setCustomerId] = useState<string>();
+  const enter = async () => {
+    if (!customerId) return;
+    try {
+      const r = await api.post<{ entered: number; skipped: number }>(`/api/journeys/${journeyId}/enter`, { customerIds: [customerId] });
+      message.success(t('journeys.enterResult', { entered: r.entered, skipped: r.skipped }));
+      setOpen(false);
+    } catch (err) {
+      message.error(errorTitle(err));
+    }
+  };
+  return (
+    <>
+      <Button icon={<UserAddOutlined />} onClick={() => setOpen(true)} data-testid="journey-enter">
+        {t('journeys.enter')}
+      </Button>
+      <Modal open={open} title={t('journeys.enter')} onCancel={() => setOpen(false)} onOk={() => void enter()} okButtonProps={{ disabled: !customerId }} destroyOnHidden>
+        <CustomerSelect value={customerId} onChange={setCustomerId} placeholder={t('messages.pickCustomer')} />
+      </Modal>
+    </>
   );
 }
