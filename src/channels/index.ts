@@ -12,7 +12,7 @@ export { smsText, UNSUBSCRIBE_SUFFIX } from './sms.js';
 export { signBody, verifyBody, postSigned } from './sign.js';
 export { SmsSimulator, MiniprogramSimulator, SMS_SIM_PREFIX, MP_SIM_PREFIX, type SimSms } from './simulators.js';
 export { channelSettingsInput, type ChannelSettingsInput, channelConfig, channelSettingsView, saveChannelSettings, CONFIGURABLE } from './settings.js';
-export { toWecomAttachments } from './wecom.js';
+export { toWecomAttachments, massSendResults, MASS_SEND_STATUS, type MassSendTask, type MassSendTargetStatus } from './wecom.js';
 
 /** The provider of each channel. */
 export const PROVIDERS: Record<Channel, Provider> = {

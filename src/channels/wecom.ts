@@ -59,7 +59,7 @@ export const wecomOneToOne: Provider = {
         attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
       });
       if (res.fail_list.length) return { status: 'unreachable', reason: `WeCom refused the recipient (${res.fail_list.join(', ')})` };
-      return { status: 'sent', providerRef: res.msgid, detail: { sender: i.recipient.wecom.userid, awaiting: 'staff confirmation' } };
+      return { status: 'sent', providerRef: res.msgid, detail: { sender: i.recipient.wecom.userid, externalUserid: i.recipient.wecom.externalUserid, awaiting: 'staff confirmation' } };
     } catch (err) {
       return failure(err);
     }
@@ -150,3 +150,49 @@ export const wecomApp: Provider = {
     }
   },
 };
+
+/** One staff member's part of a mass send: the task's status (0 not sent, 2 sent) and each target's (get_groupmsg_send_result). */
+export interface MassSendTask {
+  userid: string;
+  status: number;
+  targets: { id: string; status: MassSendTargetStatus; sendTime?: number }[];
+}
+
+/** get_groupmsg_send_result status (客户联系 > 消息推送 > 获取群发记录列表: 获取企业群发成员执行结果). */
+export const MASS_SEND_STATUS = {
+  0: 'not sent yet',
+  1: 'sent',
+  2: 'not a friend of the sender',
+  3: 'already received its share of mass sends',
+} as const;
+export type MassSendTargetStatus = keyof typeof MASS_SEND_STATUS;
+
+/**
+ * Where a mass send (add_msg_template) stands: the tasks of get_groupmsg_task and, for the tasks
+ * the staff member has sent, the targets of get_groupmsg_send_result (all pages of both). Null
+ * when no corp is connected; a WeComError (e.g. an unknown msgid) propagates.
+ */
+export async function massSendResults(ctx: Ctx, workspaceId: string, msgid: string, only?: ReadonlySet<string>): Promise<MassSendTask[] | null> {
+  const cl = await client(ctx, workspaceId, 'contact');
+  if (typeof cl === 'string') return null;
+  const tasks: MassSendTask[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await wecomApi.getGroupMsgTasks(cl.c, { msgid, cursor, limit: 1000 });
+    for (const t of page.task_list) if (!only || only.has(t.userid)) tasks.push({ userid: t.userid, status: t.status, targets: [] });
+    cursor = page.next_cursor || undefined;
+  } while (cursor);
+  for (const t of tasks) {
+    if (t.status === 0) continue;
+    let c: string | undefined;
+    do {
+      const page = await wecomApi.getGroupMsgSendResult(cl.c, { msgid, userid: t.userid, cursor: c, limit: 1000 });
+      for (const r of page.send_list) {
+        const id = r.external_userid ?? r.chat_id;
+        if (id) t.targets.push({ id, status: (r.status in MASS_SEND_STATUS ? r.status : 0) as MassSendTargetStatus, sendTime: r.send_time });
+      }
+      c = page.next_cursor || undefined;
+    } while (c);
+  }
+  return tasks;
+}

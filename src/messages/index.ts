@@ -8,6 +8,7 @@ export { type MessageTemplate, type TemplateInput, templateInput, listTemplates,
 export { type Recipient, loadRecipient, buildView, renderContent } from './render.js';
 export { type Policies, policiesSchema, DEFAULT_POLICIES, getPolicies, savePolicies, nextGoldenWindow, goldenStart, quietUntil, workspaceZone } from './policies.js';
 export { dispatchOnce, type DispatchResult, MAX_ATTEMPTS, backoffMs, CLAIM_MS, SEND_LEASE_MS, outboxCounts, publicBase } from './dispatch.js';
+export { pollWecomDeliveries, type DeliveryPollResult, DELIVERY_POLL_MS, DELIVERY_WATCH_MS } from './delivery.js';
 export { emitMessageEvent, type MessageEventName } from './events.js';
 export { unsubscribe, recordClick, smsInbound, UNSUBSCRIBE_REPLIES } from './feedback.js';
 export { startMessagesWorker } from './worker.js';

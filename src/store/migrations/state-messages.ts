@@ -98,4 +98,12 @@ export const stateMessagesMigrations: Record<string, Migration> = {
       `);
     },
   },
+  // WeCom mass sends waiting for the staff member's confirmation: not_before is the next delivery check.
+  '0051_messages_wecom_delivery': {
+    async up(db: Kysely<any>) {
+      await execScript(db, `
+        CREATE INDEX messages_wecom_pending ON messages (not_before) WHERE status = 'sent' AND channel IN ('wecom_1v1', 'wecom_group');
+      `);
+    },
+  },
 };
