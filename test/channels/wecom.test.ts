@@ -150,7 +150,7 @@ describe('WeCom channels on the simulator', () => {
     // a tighter admin setting: 1 a day
     t.clock.set('2026-07-01T04:00:00Z');
     const put = await t.app.inject({ method: 'GET', url: '/api/messages/policies', headers: t.headers });
-    const res = await t.app.inject({ method: 'PUT', url: '/api/messages/policies', headers: t.headers, payload: { ...put.json(), wecomMonthlyCap: 'day_1' } });
+    const res = await t.app.inject({ method: 'PUT', url: '/api/messages/policies', headers: t.headers, payload: { ...(put.json() as object), wecomMonthlyCap: 'day_1' } });
     expect(res.statusCode, res.body).toBe(200);
     const july = await send(jiayi.customerId, 'wecom_1v1', oneToOne);
     t.clock.advance(60_000);
