@@ -132,7 +132,7 @@ export function scheduleTime(schedule: CampaignData['schedule'], timeZone: strin
 }
 
 /** Checks what the schema cannot: the segment and templates exist, templates fit the channel, keys are unique, the time is ahead. */
-async function validate(ctx: Ctx, workspaceId: string, data: CampaignData, sendAt: Date | null): Promise<void> {
+async function validate(ctx: Ctx, workspaceId: string, data: CampaignData, sendAt: Date | null, opts: { checkTime?: boolean } = {}): Promise<void> {
   const errors: FieldError[] = [];
   const seg = await ctx.db.selectFrom('segments').select('id').where('workspace_id', '=', workspaceId).where('id', '=', data.segmentId).executeTakeFirst();
   if (!seg) errors.push({ path: 'body.segmentId', message: `segment ${data.segmentId} does not exist` });
@@ -155,7 +155,7 @@ async function validate(ctx: Ctx, workspaceId: string, data: CampaignData, sendA
     if (!t) errors.push({ path: `body.variants.${i}.templateId`, message: `template ${v.templateId} does not exist` });
     else if (t.channel !== data.channel) errors.push({ path: `body.variants.${i}.templateId`, message: `template "${t.name}" is for ${t.channel}, not ${data.channel}` });
   });
-  if (sendAt && sendAt.getTime() <= ctx.clock.now().getTime()) errors.push({ path: 'body.schedule.at', message: `${sendAt.toISOString()} is in the past` });
+  if (opts.checkTime !== false && sendAt && sendAt.getTime() <= ctx.clock.now().getTime()) errors.push({ path: 'body.schedule.at', message: `${sendAt.toISOString()} is in the past` });
   if (errors.length) throw new AppError('validation_failed', errors.map((e) => e.message).join('; '), errors);
 }
 
@@ -235,12 +235,12 @@ async function transition(
   to: CampaignStatus,
   by: By,
   set: (c: Row) => Partial<Record<keyof CampaignsTable, unknown>> = () => ({}),
-  check?: (c: Row) => void | Promise<void>,
+  check?: (c: Row, trx: Kysely<StateDB>) => void | Promise<void>,
 ): Promise<Campaign> {
   await ctx.db.transaction().execute(async (trx) => {
     const before = await loadRow(trx, workspaceId, id, true);
     if (!from.includes(before.status)) throw conflict(before, action, from);
-    await check?.(before);
+    await check?.(before, trx);
     await trx
       .updateTable('campaigns')
       .set({ ...set(before), status: to, updated_at: ctx.clock.now() } as never)
@@ -300,7 +300,12 @@ export async function approveCampaign(ctx: Ctx, p: Principal, id: string, by: By
     'approved',
     by,
     () => ({ approved_at: now, approved_by: by.actor.id }),
-    (c) => assertMayApprove(p, c),
+    async (c, trx) => {
+      assertMayApprove(p, c);
+      // The segment or a template may have gone since submission; a passed time is settled at /send.
+      // Inside the transaction: PGlite has one connection.
+      await validate({ ...ctx, db: trx }, p.workspace.id, dataOf(c), c.send_at, { checkTime: false });
+    },
   );
 }
 

@@ -22,6 +22,8 @@ export interface GroupStats {
   sent: number;
   delivered: number;
   failed: number;
+  /** Messages not settled yet: queued, deferred to a window or being sent. */
+  pending: number;
   suppressed: number;
   suppressedByReason: Record<string, number>;
   clicked: number;
@@ -49,7 +51,7 @@ interface Acc {
 }
 
 const emptyAcc = (): Acc => ({
-  stats: { recipients: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0, suppressedByReason: {}, clicked: 0, converted: 0, conversionRate: null, revenueFen: 0, revenuePerRecipientFen: null },
+  stats: { recipients: 0, sent: 0, delivered: 0, failed: 0, pending: 0, suppressed: 0, suppressedByReason: {}, clicked: 0, converted: 0, conversionRate: null, revenueFen: 0, revenuePerRecipientFen: null },
   moments: { n: 0, sum: 0, sumSq: 0 },
 });
 
@@ -82,6 +84,7 @@ export async function campaignReport(ctx: Ctx, workspaceId: string, campaignId: 
     s.delivered += Number(r.delivered);
     s.clicked += Number(r.clicked);
     if (r.status === 'failed' || r.status === 'parked') s.failed += Number(r.n);
+    if (r.status === 'queued' || r.status === 'deferred' || r.status === 'sending') s.pending += Number(r.n);
     if (r.status === 'suppressed') {
       s.suppressed += Number(r.n);
       const reason = r.reason ?? 'unknown';
@@ -145,7 +148,7 @@ export async function campaignReport(ctx: Ctx, workspaceId: string, campaignId: 
   const sumOf = (accs: Acc[]): Acc => {
     const out = emptyAcc();
     for (const a of accs) {
-      for (const k of ['recipients', 'sent', 'delivered', 'failed', 'suppressed', 'clicked', 'converted', 'revenueFen'] as const) out.stats[k] += a.stats[k];
+      for (const k of ['recipients', 'sent', 'delivered', 'failed', 'pending', 'suppressed', 'clicked', 'converted', 'revenueFen'] as const) out.stats[k] += a.stats[k];
       for (const [r, n] of Object.entries(a.stats.suppressedByReason)) out.stats.suppressedByReason[r] = (out.stats.suppressedByReason[r] ?? 0) + n;
       out.moments.n += a.moments.n;
       out.moments.sum += a.moments.sum;

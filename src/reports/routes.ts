@@ -22,6 +22,7 @@ const group = z.object({
   sent: z.number().int(),
   delivered: z.number().int(),
   failed: z.number().int(),
+  pending: z.number().int().describe('queued, deferred or being sent'),
   suppressed: z.number().int(),
   suppressedByReason: z.record(z.string(), z.number().int()),
   clicked: z.number().int(),

@@ -103,6 +103,18 @@ describe('approval', () => {
     expect((await w.t.app.inject({ url: `/api/campaigns/${draft.id}`, headers: bearer(w.keys.operator) })).statusCode).toBe(404);
   });
 
+  it('checks the segment and templates again at approval', async () => {
+    const { template } = await import('./support.js');
+    const doomed = await template(w.t.ctx, w.ws.id, '临时文案', 'sms');
+    const c = (await post(w.keys.operator, '/api/campaigns', campaignBody(w, { variants: [{ key: 'A', templateId: doomed, weight: 1 }] }))).json();
+    await post(w.keys.operator, `/api/campaigns/${c.id}/submit`);
+    await w.t.ctx.db.updateTable('message_templates').set({ deleted_at: w.t.ctx.clock.now() }).where('id', '=', doomed).execute();
+    const r = await post(w.keys.admin, `/api/campaigns/${c.id}/approve`);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().errors[0].path).toBe('body.variants.0.templateId');
+    expect((await w.t.app.inject({ url: `/api/campaigns/${c.id}`, headers: bearer(w.keys.admin) })).json().status).toBe('pending_approval');
+  });
+
   it('refuses to release a campaign whose scheduled time passed while it waited, unless sent now', async () => {
     const id = await approvedCampaign(w, { schedule: { mode: 'at', at: '2026-06-15T04:30:00Z' } });
     (w.t.ctx.clock as import('../../src/core/index.js').ManualClock).set('2026-06-15T05:00:00Z');

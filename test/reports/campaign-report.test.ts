@@ -84,9 +84,9 @@ afterAll(() => w?.t.close());
 describe('campaign report', () => {
   it('counts delivery outcomes per variant, suppressions by reason', () => {
     const a = report.variants.find((v: { key: string }) => v.key === 'A');
-    expect(a).toMatchObject({ recipients: 4, sent: 2, delivered: 2, failed: 1, suppressed: 1, suppressedByReason: { frequency_cap: 1 }, clicked: 1 });
+    expect(a).toMatchObject({ recipients: 4, sent: 2, delivered: 2, failed: 1, pending: 0, suppressed: 1, suppressedByReason: { frequency_cap: 1 }, clicked: 1 });
     const b = report.variants.find((v: { key: string }) => v.key === 'B');
-    expect(b).toMatchObject({ sent: 3, delivered: 2, failed: 0, suppressed: 0, clicked: 0 });
+    expect(b).toMatchObject({ sent: 3, delivered: 2, failed: 0, pending: 1, suppressed: 0, clicked: 0 });
     expect(report.holdout).toMatchObject({ recipients: 4, sent: 0, delivered: 0 });
     expect(report.window).toEqual({ from: '2026-06-15T04:00:00.000Z', to: '2026-06-22T04:00:00.000Z' });
   });
