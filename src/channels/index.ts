@@ -10,6 +10,7 @@ export { CHANNELS, channel, type Channel } from './list.js';
 export type { Provider, SendInput, SendOutcome } from './types.js';
 export { smsText, UNSUBSCRIBE_SUFFIX } from './sms.js';
 export { signBody, verifyBody, postSigned } from './sign.js';
+export { mountChannelsDemo, type ChannelsDemo } from './demo.js';
 export { SmsSimulator, MiniprogramSimulator, SMS_SIM_PREFIX, MP_SIM_PREFIX, type SimSms } from './simulators.js';
 export { channelSettingsInput, type ChannelSettingsInput, channelConfig, channelSettingsView, saveChannelSettings, CONFIGURABLE } from './settings.js';
 export { toWecomAttachments, massSendResults, MASS_SEND_STATUS, type MassSendTask, type MassSendTargetStatus } from './wecom.js';

@@ -131,6 +131,14 @@ export class MiniprogramSimulator {
         this.sent.push({ msgid, touser: b.touser, template_id: b.template_id, page: b.page, data: b.data, at: this.o.clock.now().toISOString() });
         return { errcode: 0, errmsg: 'ok', msgid };
       });
+      // Driving the simulator: a user taps 允许 (POST /sim/subscribe {openid, templateId, times?}); what was sent.
+      app.post('/sim/subscribe', async (req, reply) => {
+        const b = (req.body ?? {}) as { openid?: string; templateId?: string; times?: number };
+        if (!b.openid || !b.templateId) return reply.code(400).send({ error: 'openid and templateId required' });
+        this.subscribe(b.openid, b.templateId, Math.max(1, Math.min(100, Number(b.times ?? 1) || 1)));
+        return { ok: true };
+      });
+      app.get('/sim/sent', async () => ({ items: this.sent }));
     };
   }
 

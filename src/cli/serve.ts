@@ -6,6 +6,7 @@ import { startImportWorker } from '../imports/index.js';
 import { loadDemo } from '../demo/index.js';
 import { startSegmentsWorker } from '../segments/index.js';
 import { startMessagesWorker } from '../messages/index.js';
+import { mountChannelsDemo } from '../channels/index.js';
 import { startCampaignsWorker } from '../campaigns/index.js';
 import { startJourneysWorker } from '../journeys/index.js';
 import { mountWecomDemo, startWecomWorker } from '../wecom/index.js';
@@ -33,6 +34,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     const app = await buildServer(stores, { console: true });
     // The demo brand's WeCom is the local simulator, mounted on this server before it listens.
     const wecomDemo = opts.demo ? await mountWecomDemo(stores, app) : null;
+    // Its SMS gateway and mini-program API too (/_sms-sim, /_mp-sim): only with --demo.
+    const channelsDemo = opts.demo ? await mountChannelsDemo(stores, app) : null;
     try {
       await app.listen({ port: config.port, host: config.host });
     } catch (err) {
@@ -46,6 +49,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     stores.lock?.update({ url });
+    if (channelsDemo) await channelsDemo.connect(`http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host}:${port}`);
     if (wecomDemo) {
       await wecomDemo.connect(`http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host}:${port}`);
       stops.push(() => wecomDemo.stop());
