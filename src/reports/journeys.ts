@@ -7,8 +7,9 @@ import { type ConversionLift, conversionLift, type MeanLift, meanLift } from './
  * Journey analytics, read from the engine's journey_runs (one row per customer pass) and
  * journey_steps (one row per step visit). Definitions, per step:
  * - entered: visits of the step; waiting: runs in flight (active / waiting) now at the step;
- * - passed: visits that left the step and went on (any outcome but exited, converted, failed);
- * - exited / converted / failed: visits that ended the run there with that outcome.
+ * - passed: visits that left the step and went on (any outcome but exited, holdout, converted, failed);
+ * - exited (also leaving as holdout at a holdout step) / converted / failed: visits that ended the run
+ *   there with that outcome. Same definitions as the engine's live counts (GET /api/journeys/:id/steps).
  * Treated vs holdout compares runs outside and inside the holdout: conversion = converted_at set
  * (the goal reached within its window; holdout runs are measured too), revenue = the conversion
  * order values.
@@ -91,8 +92,8 @@ export async function journeyAnalytics(ctx: Ctx, workspaceId: string, journeyId:
   const [visits, waiting, statuses, outcomes] = await Promise.all([
     sql<{ step_id: string; entered: string; passed: string; exited: string; converted: string; failed: string }>`
       SELECT s.step_id, count(*) AS entered,
-        count(*) FILTER (WHERE s.left_at IS NOT NULL AND coalesce(s.outcome, '') NOT IN ('exited', 'converted', 'failed')) AS passed,
-        count(*) FILTER (WHERE s.outcome = 'exited') AS exited,
+        count(*) FILTER (WHERE s.left_at IS NOT NULL AND coalesce(s.outcome, '') NOT IN ('exited', 'converted', 'holdout', 'failed')) AS passed,
+        count(*) FILTER (WHERE s.outcome IN ('exited', 'holdout')) AS exited,
         count(*) FILTER (WHERE s.outcome = 'converted') AS converted,
         count(*) FILTER (WHERE s.outcome = 'failed') AS failed
       FROM journey_steps s JOIN journey_runs r ON r.workspace_id = s.workspace_id AND r.id = s.run_id

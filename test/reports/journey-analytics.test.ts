@@ -59,6 +59,7 @@ describe('journey analytics', () => {
     const a = r.json();
     expect(a.steps.s1).toEqual({ entered: 4, waiting: 0, passed: 3, exited: 1, converted: 0, failed: 0 });
     expect(a.steps.s2).toEqual({ entered: 3, waiting: 1, passed: 0, exited: 0, converted: 2, failed: 0 });
+    expect(a.steps.h).toEqual({ entered: 2, waiting: 0, passed: 0, exited: 2, converted: 0, failed: 0 });
     expect(a.totals).toEqual({ runs: 6, byStatus: { converted: 2, waiting: 1, holdout: 2, exited: 1 } });
     expect(a.comparison.treated).toEqual({ runs: 4, converted: 2, conversionRate: 0.5, revenueFen: 35_000, revenuePerRunFen: 8_750 });
     expect(a.comparison.holdout).toEqual({ runs: 2, converted: 1, conversionRate: 0.5, revenueFen: 10_000, revenuePerRunFen: 5_000 });
