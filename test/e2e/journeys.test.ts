@@ -9,6 +9,7 @@ import { createOperator, setMembership } from '../../src/auth/index.js';
 import { loadDemo } from '../../src/demo/index.js';
 import { campaignsTick } from '../../src/campaigns/index.js';
 import { manualClock } from '../../src/core/index.js';
+import { enterJourney, runJourneysOnce } from '../../src/journeys/index.js';
 import { createTemplate } from '../../src/messages/index.js';
 import { createSegment } from '../../src/segments/index.js';
 import { testStores, type TestCtx } from '../support/stores.js';
@@ -112,13 +113,29 @@ describe('journeys and campaigns in the console', () => {
     const row = await ctx.db.selectFrom('journeys').select(['status', 'live_version']).where('id', '=', journeyId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'live', live_version: 1 });
     await page.getByTestId('node-counts-tier').waitFor();
+
+    // Five customers go through it: the live view counts them on the start step.
+    const customers = await ctx.db.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).orderBy('id').limit(5).execute();
+    await enterJourney(ctx, workspaceId, journeyId, customers.map((c) => c.id));
+    await runJourneysOnce(ctx, { triggers: false });
+    await page.reload();
+    const start = ((await ctx.db.selectFrom('journeys').select('draft').where('id', '=', journeyId).executeTakeFirstOrThrow()).draft as { start: string }).start;
+    const counts = (await page.evaluate(async (id) => (await fetch(`/api/journeys/${id}/steps`)).json(), journeyId)) as Record<string, { entered: number }>;
+    expect(counts[start]!.entered).toBe(5);
+    await expect.poll(() => page.getByTestId(`node-counts-${start}`).innerText()).toContain('↘ 5');
     await page.screenshot({ path: path.join(shots, 'journey-builder-live.png'), fullPage: true });
 
-    // Runs and analytics tabs open.
+    // The run inspector lists the runs and shows one's path; the analytics tab opens.
     await page.getByRole('tab', { name: '运行记录' }).click();
-    await page.getByTestId('runs-table').waitFor();
+    await expect.poll(() => page.getByTestId('runs-table').locator('tbody tr.ant-table-row').count()).toBe(5);
+    await page.getByTestId('run-open').first().click();
+    await page.getByTestId('run-path').getByTestId('run-step').first().waitFor();
+    expect(await page.getByTestId('run-path').innerText()).toContain(start);
+    await page.screenshot({ path: path.join(shots, 'journey-run.png'), fullPage: true });
+    await page.keyboard.press('Escape');
     await page.getByRole('tab', { name: '效果分析' }).click();
-    await page.getByTestId('journey-analytics').waitFor();
+    await page.getByTestId('analytics-steps').waitFor();
+    await page.screenshot({ path: path.join(shots, 'journey-analytics.png'), fullPage: true });
     await page.getByTestId('nav-journeys').click();
     await expect.poll(() => page.getByTestId('journey-table').innerText()).toContain('30天流失分层召回');
     await page.close();
