@@ -28,6 +28,7 @@ const Imports = lazy(() => import('./pages/imports/Imports'));
 const Journeys = lazy(() => import('./pages/journeys/Journeys'));
 const JourneyTemplates = lazy(() => import('./pages/journeys/Templates'));
 const Journey = lazy(() => import('./pages/journeys/Journey'));
+const JourneyTasks = lazy(() => import('./pages/journeys/Tasks'));
 const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
 const CampaignWizard = lazy(() => import('./pages/campaigns/CampaignWizard'));
 const CampaignReport = lazy(() => import('./pages/campaigns/CampaignReport'));
@@ -70,6 +71,7 @@ export function App() {
                     <Route path="imports" element={<Imports />} />
                     <Route path="journeys" element={<Journeys />} />
                     <Route path="journeys/templates" element={<JourneyTemplates />} />
+                    <Route path="journeys/tasks" element={<JourneyTasks />} />
                     <Route path="journeys/:id" element={<Journey />} />
                     <Route path="campaigns" element={<Campaigns />} />
                     <Route path="campaigns/new" element={<CampaignWizard />} />

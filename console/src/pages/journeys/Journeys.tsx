@@ -1,4 +1,4 @@
-import { AppstoreAddOutlined, PlusOutlined } from '@ant-design/icons';
+import { AppstoreAddOutlined, CheckSquareOutlined, PlusOutlined } from '@ant-design/icons';
 import { App, Button, Card, Form, Input, Modal, Space, Table, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -65,16 +65,21 @@ export default function Journeys() {
         <Typography.Title level={4} style={{ margin: 0 }}>
           {t('nav.journeys')}
         </Typography.Title>
-        {can('customers:write') && (
-          <Space>
-            <Button icon={<AppstoreAddOutlined />} onClick={() => navigate('/journeys/templates')} data-testid="journey-gallery">
-              {t('journeys.gallery')}
-            </Button>
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="journey-new">
-              {t('journeys.create')}
-            </Button>
-          </Space>
-        )}
+        <Space>
+          <Button icon={<CheckSquareOutlined />} onClick={() => navigate('/journeys/tasks')} data-testid="journey-tasks">
+            {t('journeys.tasks.heading')}
+          </Button>
+          {can('customers:write') && (
+            <>
+              <Button icon={<AppstoreAddOutlined />} onClick={() => navigate('/journeys/templates')} data-testid="journey-gallery">
+                {t('journeys.gallery')}
+              </Button>
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="journey-new">
+                {t('journeys.create')}
+              </Button>
+            </>
+          )}
+        </Space>
       </Space>
       <Card>
         <Table rowKey="id" columns={columns} dataSource={data ?? []} loading={loading} pagination={{ pageSize: 20 }} data-testid="journey-table" />
