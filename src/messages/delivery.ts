@@ -9,6 +9,8 @@ export const DELIVERY_POLL_MS = 10 * 60_000;
 /** Sends not confirmed within this long stay 'sent' and are no longer polled (WeCom reminds the sender at most 3 times in 24 h). */
 export const DELIVERY_WATCH_MS = 7 * DAY_MS;
 
+const NEVER = new Date('9999-12-31T00:00:00Z');
+
 export interface DeliveryPollResult {
   checked: number;
   delivered: number;
@@ -40,30 +42,37 @@ export async function pollWecomDeliveries(ctx: Ctx, opts: { limit?: number; work
   const rows = await ctx.db.transaction().execute(async (trx) => {
     let q = trx
       .selectFrom('messages')
-      .select(['workspace_id', 'id', 'customer_id', 'channel', 'template_id', 'source_kind', 'source_id', 'run_id', 'step_id', 'variant', 'provider_ref', 'rendered'])
+      .select(['workspace_id', 'id', 'customer_id', 'channel', 'template_id', 'source_kind', 'source_id', 'run_id', 'step_id', 'variant', 'provider_ref', 'rendered', 'sent_at'])
       .where('status', '=', 'sent')
       .where('channel', 'in', ['wecom_1v1', 'wecom_group'])
       .where('not_before', '<=', now)
       .where('provider_ref', 'is not', null)
-      .where('sent_at', '>=', new Date(now.getTime() - DELIVERY_WATCH_MS))
       .orderBy('not_before')
       .limit(opts.limit ?? 200)
       .forUpdate()
       .skipLocked();
     if (opts.workspaceId) q = q.where('workspace_id', '=', opts.workspaceId);
-    const found = (await q.execute()) as Pending[];
-    if (found.length) {
+    const found = (await q.execute()) as (Pending & { sent_at: Date | null })[];
+    // Past the watch: left 'sent' (never confirmed) and not looked at again.
+    const watchFrom = now.getTime() - DELIVERY_WATCH_MS;
+    const expired = found.filter((r) => !r.sent_at || r.sent_at.getTime() < watchFrom);
+    const live = found.filter((r) => r.sent_at && r.sent_at.getTime() >= watchFrom);
+    for (const [list, next] of [
+      [live, new Date(now.getTime() + DELIVERY_POLL_MS)],
+      [expired, NEVER],
+    ] as const) {
+      if (list.length === 0) continue;
       await trx
         .updateTable('messages')
-        .set({ not_before: new Date(now.getTime() + DELIVERY_POLL_MS) })
+        .set({ not_before: next })
         .where(
           'id',
           'in',
-          found.map((r) => r.id),
+          list.map((r) => r.id),
         )
         .execute();
     }
-    return found;
+    return live;
   });
   const result: DeliveryPollResult = { checked: rows.length, delivered: 0, failed: 0, pending: 0, errors: 0 };
   const byTask = new Map<string, Pending[]>();

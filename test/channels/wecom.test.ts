@@ -220,4 +220,15 @@ describe('WeCom channels on the simulator', () => {
     expect(t.sim.corp.moments.size).toBe(before + 1);
     expect(t.sim.corp.moments.get(a.provider_ref!)).toBeDefined();
   });
+
+  it('a mass send never confirmed stays "sent" and is no longer polled after 7 days', async () => {
+    const waiting = await t.ctx.db.selectFrom('messages').select('id').where('workspace_id', '=', t.ws.id).where('status', '=', 'sent').where('channel', '=', 'wecom_1v1').execute();
+    expect(waiting).toHaveLength(1); // July's, never confirmed
+    expect((await poll()).checked).toBe(1);
+    t.clock.advance(8 * DAY_MS);
+    expect((await poll()).checked).toBe(0);
+    const m = await row(waiting[0].id);
+    expect(m.status).toBe('sent');
+    expect(m.not_before.getUTCFullYear()).toBe(9999);
+  });
 });
