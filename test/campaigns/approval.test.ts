@@ -124,4 +124,18 @@ describe('approval', () => {
     const now = await post(w.keys.operator, `/api/campaigns/${id}/send`, { now: true });
     expect(now.json()).toMatchObject({ status: 'scheduled', dueAt: '2026-06-15T05:00:00.000Z' });
   });
+
+  it('keeps workspaces apart and lists by status', async () => {
+    const id = await approvedCampaign(w);
+    const { apiKey, seedWorkspace } = await import('../support/app.js');
+    const other = await seedWorkspace(w.t.ctx, 'camp-approval-2');
+    const otherAdmin = await apiKey(w.t.ctx, other.id, 'admin');
+    expect((await w.t.app.inject({ url: `/api/campaigns/${id}`, headers: bearer(otherAdmin) })).statusCode).toBe(404);
+    expect((await w.t.app.inject({ url: `/api/campaigns/${id}/report`, headers: bearer(otherAdmin) })).statusCode).toBe(404);
+    expect((await post(otherAdmin, `/api/campaigns/${id}/cancel`)).statusCode).toBe(404);
+    expect((await w.t.app.inject({ url: '/api/campaigns', headers: bearer(otherAdmin) })).json().items).toEqual([]);
+    const approved = (await w.t.app.inject({ url: '/api/campaigns?status=approved', headers: bearer(w.keys.analyst) })).json();
+    expect(approved.items.map((c: { id: string }) => c.id)).toContain(id);
+    expect(approved.items.every((c: { status: string }) => c.status === 'approved')).toBe(true);
+  });
 });
