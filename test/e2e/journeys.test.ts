@@ -182,4 +182,28 @@ describe('journeys and campaigns in the console', () => {
     await page.screenshot({ path: path.join(shots, 'campaign-report.png'), fullPage: true });
     await page.close();
   });
+  it('previews a message template for a customer, saves policies and an SMS provider', async () => {
+    await createTemplate(ctx, workspaceId, { name: '生日祝福', channel: 'sms', content: { text: '{{customer.name}}，生日快乐！{{brand.name}}送你一份礼物' } }, { actor: systemActor });
+    const page = await login();
+    await page.goto(`${url}/messages/templates`);
+    await page.getByTestId('template-table').getByText('生日祝福').click();
+    await pick(page, page.getByTestId('preview-customer'), /./);
+    await page.getByTestId('preview-run').click();
+    const rendered = page.getByTestId('preview-rendered');
+    await rendered.waitFor();
+    expect(await rendered.innerText()).toContain('生日快乐');
+    expect(await rendered.innerText()).not.toContain('{{');
+    await page.screenshot({ path: path.join(shots, 'message-template.png'), fullPage: true });
+
+    await page.goto(`${url}/messages/policies`);
+    await page.getByTestId('policies-save').click();
+    await expect.poll(async () => (await ctx.db.selectFrom('message_policies').select('workspace_id').where('workspace_id', '=', workspaceId).execute()).length).toBe(1);
+
+    await page.goto(`${url}/messages/channels`);
+    const sms = page.getByTestId('channel-sms');
+    await sms.locator('input').first().fill('http://127.0.0.1:9/sms');
+    await page.getByTestId('channel-save-sms').click();
+    await expect.poll(async () => (await ctx.db.selectFrom('channel_settings').select('channel').where('workspace_id', '=', workspaceId).where('channel', '=', 'sms').execute()).length).toBe(1);
+    await page.close();
+  });
 });

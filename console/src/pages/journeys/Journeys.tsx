@@ -49,7 +49,8 @@ export default function Journeys() {
   ];
 
   const create = async () => {
-    const values = await form.validateFields();
+    const values = await form.validateFields().catch(() => null);
+    if (!values) return;
     try {
       const j = await journeysApi.create({ name: values.name, description: values.description, graph: STARTER });
       setCreating(false);

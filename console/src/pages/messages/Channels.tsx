@@ -12,6 +12,8 @@ type Settings = Record<string, unknown>;
 type View = Record<'sms' | 'email' | 'webhook' | 'miniprogram', Settings | null>;
 const CHANNELS = ['sms', 'email', 'webhook', 'miniprogram'] as const;
 type Configurable = (typeof CHANNELS)[number];
+/** Local providers and simulators live on plain IPs and ports, which antd's url rule refuses. */
+const HTTP_URL = /^https?:\/\/\S+$/;
 const TEST_CONTENT: Record<Configurable, Record<string, unknown>> = {
   sms: { text: 'Siyu 测试短信 {{customer.name}}' },
   email: { subject: 'Siyu 测试邮件', html: '<p>{{customer.name}}，这是一封测试邮件。</p>' },
@@ -53,7 +55,8 @@ function ChannelCard({ channel, settings, onSaved }: { channel: Configurable; se
   }, [settings, form]);
 
   const save = async () => {
-    const values = await form.validateFields();
+    const values = await form.validateFields().catch(() => null);
+    if (!values) return;
     const body: Settings = {};
     for (const [k, v] of Object.entries(values)) {
       if (v === '' || v === undefined || v === null) continue;
@@ -106,7 +109,7 @@ function ChannelCard({ channel, settings, onSaved }: { channel: Configurable; se
       <Form form={form} layout="vertical" disabled={readOnly}>
         {channel === 'sms' && (
           <>
-            <Form.Item name="url" label={t('messages.channels.smsUrl')} rules={[{ required: true, type: 'url' }]} extra={t('messages.channels.smsHelp')}>
+            <Form.Item name="url" label={t('messages.channels.smsUrl')} rules={[{ required: true, pattern: HTTP_URL }]} extra={t('messages.channels.smsHelp')}>
               <Input />
             </Form.Item>
             {secret('secret', t('messages.channels.secret'))}
@@ -144,7 +147,7 @@ function ChannelCard({ channel, settings, onSaved }: { channel: Configurable; se
         )}
         {channel === 'webhook' && (
           <>
-            <Form.Item name="url" label="URL" rules={[{ required: true, type: 'url' }]}>
+            <Form.Item name="url" label="URL" rules={[{ required: true, pattern: HTTP_URL }]}>
               <Input />
             </Form.Item>
             {secret('secret', t('messages.channels.hmacSecret'))}

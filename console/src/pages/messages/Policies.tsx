@@ -42,7 +42,8 @@ export default function PoliciesPage() {
   const readOnly = !can('settings:write');
 
   const save = async () => {
-    const values = await form.validateFields();
+    const values = await form.validateFields().catch(() => null);
+    if (!values) return;
     try {
       await api.put('/api/messages/policies', values);
       message.success(t('messages.saved'));
