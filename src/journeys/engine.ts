@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { newId } from '../core/index.js';
 import type { Ctx, StateDB } from '../store/index.js';
-import { enqueueMessage, nextGoldenWindow } from '../messages/index.js';
+import { type EnqueueInput, enqueueMessage, enqueueMessages, nextGoldenWindow } from '../messages/index.js';
 import { updateProfiles } from '../customers/index.js';
 import { defaultLoyaltyGrants, type LoyaltyGrants } from '../loyalty/index.js';
 import { bucket, evaluateCondition } from './conditions.js';
@@ -47,6 +47,8 @@ interface StepRow {
 }
 
 interface Batch {
+  /** Outbox messages of the batch, inserted in one statement (unguarded passes only). */
+  messages: EnqueueInput[];
   inserts: StepRow[];
   closes: { ws: string; run: string; seq: number; left_at: string; outcome: string }[];
   runs: Record<string, unknown>[];
@@ -63,6 +65,19 @@ export interface EngineOptions {
  * crash anywhere leaves the runs due as they were and idempotency keys make the retry harmless.
  */
 export async function executeDue(ctx: Ctx, size: number, opts: EngineOptions = {}): Promise<number> {
+  // Optimistic first: no savepoints. If any run fails, the whole batch rolls back and is done
+  // again with a savepoint around each run, so only the failing run is retried later.
+  try {
+    return await executeBatch(ctx, size, opts, false);
+  } catch (err) {
+    if (!(err instanceof IsolateRuns)) throw err;
+    return executeBatch(ctx, size, opts, true);
+  }
+}
+
+class IsolateRuns extends Error {}
+
+async function executeBatch(ctx: Ctx, size: number, opts: EngineOptions, isolate: boolean): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
     const claimed = await sql<RunRow>`
@@ -75,14 +90,14 @@ export async function executeDue(ctx: Ctx, size: number, opts: EngineOptions = {
       LIMIT ${size}
       FOR UPDATE OF r SKIP LOCKED`.execute(trx);
     if (!claimed.rows.length) return 0;
-    const batch: Batch = { inserts: [], closes: [], runs: [] };
+    const batch: Batch = { messages: [], inserts: [], closes: [], runs: [] };
     const zones = new Map<string, string>();
     for (const run of claimed.rows) {
       if (!zones.has(run.workspace_id)) {
         const ws = await trx.selectFrom('workspaces').select('timezone').where('id', '=', run.workspace_id).executeTakeFirst();
         zones.set(run.workspace_id, ws?.timezone ?? ctx.config.timezone);
       }
-      await advance(ctx, trx, run, now, zones.get(run.workspace_id)!, batch, opts.grants ?? defaultLoyaltyGrants);
+      await advance(ctx, trx, run, now, zones.get(run.workspace_id)!, batch, opts.grants ?? defaultLoyaltyGrants, isolate);
     }
     await flush(trx, batch);
     return claimed.rows.length;
@@ -90,6 +105,7 @@ export async function executeDue(ctx: Ctx, size: number, opts: EngineOptions = {
 }
 
 async function flush(trx: Kysely<StateDB>, b: Batch): Promise<void> {
+  if (b.messages.length) await enqueueMessages(trx, b.messages);
   for (let i = 0; i < b.inserts.length; i += 2000) await trx.insertInto('journey_steps').values(b.inserts.slice(i, i + 2000)).execute();
   if (b.closes.length) {
     await sql`
@@ -111,10 +127,12 @@ async function flush(trx: Kysely<StateDB>, b: Batch): Promise<void> {
 /** Effects need a savepoint so a failing run undoes only its own writes. */
 const EFFECT_KINDS = new Set<Step['kind']>(['send', 'tag', 'set_trait', 'grant', 'group_invite', 'task', 'webhook']);
 
-async function advance(ctx: Ctx, trx: Transaction<StateDB>, original: RunRow, now: Date, tz: string, batch: Batch, grants: LoyaltyGrants): Promise<void> {
+async function advance(ctx: Ctx, trx: Transaction<StateDB>, original: RunRow, now: Date, tz: string, batch: Batch, grants: LoyaltyGrants, isolate: boolean): Promise<void> {
   const run: RunRow = { ...original, context: { ...(original.context ?? {}) } };
-  const mine: Batch = { inserts: [], closes: [], runs: [] };
+  const mine: Batch = { messages: [], inserts: [], closes: [], runs: [] };
   let savepoint = false;
+  /** Whether this run wrote anything yet (an effect step started). */
+  let touched = false;
   let finishedAt: Date | null = null;
   let exitReason: string | null = null;
   const base = { workspace_id: run.workspace_id, run_id: run.id, journey_id: run.journey_id };
@@ -155,7 +173,7 @@ async function advance(ctx: Ctx, trx: Transaction<StateDB>, original: RunRow, no
         next = to;
         continue;
       }
-      if (EFFECT_KINDS.has(step.kind) && !savepoint) {
+      if (isolate && EFFECT_KINDS.has(step.kind) && !savepoint) {
         await sql`SAVEPOINT journey_run`.execute(trx);
         savepoint = true;
       }
@@ -226,7 +244,8 @@ async function advance(ctx: Ctx, trx: Transaction<StateDB>, original: RunRow, no
           stop = true;
           break;
         default:
-          await effect(ctx, trx, run, step, now, grants);
+          touched = true;
+          await effect(ctx, trx, run, step, now, grants, isolate ? (m) => enqueueMessage(trx, m).then(() => undefined) : (m) => void mine.messages.push(m));
           visit(step.id, 'passed', now);
           next = step.next;
       }
@@ -234,11 +253,14 @@ async function advance(ctx: Ctx, trx: Transaction<StateDB>, original: RunRow, no
     }
     run.attempts = 0;
     if (run.status === 'active') run.next_at = now;
+    batch.messages.push(...mine.messages);
     batch.inserts.push(...mine.inserts);
     batch.closes.push(...mine.closes);
     batch.runs.push(runUpdate(run, finishedAt, exitReason));
     if (savepoint) await sql`RELEASE SAVEPOINT journey_run`.execute(trx);
   } catch (err) {
+    // Without a savepoint, writes of this run may be half done: redo the batch isolated.
+    if (!isolate && touched) throw new IsolateRuns();
     if (savepoint) await sql`ROLLBACK TO SAVEPOINT journey_run`.execute(trx);
     const attempts = original.attempts + 1;
     const message = err instanceof Error ? err.message : String(err);
@@ -287,16 +309,16 @@ function effectKey(run: RunRow, step: Step): string {
   return n === 1 ? `j:${run.id}:${step.id}` : `j:${run.id}:${step.id}:${n}`;
 }
 
-async function effect(ctx: Ctx, trx: Transaction<StateDB>, run: RunRow, step: Step, now: Date, grants: LoyaltyGrants): Promise<void> {
+async function effect(ctx: Ctx, trx: Transaction<StateDB>, run: RunRow, step: Step, now: Date, grants: LoyaltyGrants, enqueue: (m: EnqueueInput) => Promise<void> | void): Promise<void> {
   const key = effectKey(run, step);
   const source = { kind: 'journey' as const, id: run.journey_id, runId: run.id, stepId: step.id, ...(run.arm ? { variant: run.arm } : {}) };
   const vars = { ...(run.context.event ? { event: { name: run.context.event.name, ...run.context.event.properties } } : {}), ...(run.context.grant ? { grant: run.context.grant } : {}) };
   switch (step.kind) {
     case 'send':
-      await enqueueMessage(trx, { workspaceId: run.workspace_id, customerId: run.customer_id, channel: step.channel, templateId: step.templateId, idempotencyKey: key, source, vars, golden: step.golden, marketing: step.marketing, now });
+      await enqueue({ workspaceId: run.workspace_id, customerId: run.customer_id, channel: step.channel, templateId: step.templateId, idempotencyKey: key, source, vars, golden: step.golden, marketing: step.marketing, now });
       return;
     case 'webhook':
-      await enqueueMessage(trx, {
+      await enqueue({
         workspaceId: run.workspace_id,
         customerId: run.customer_id,
         channel: 'webhook',
@@ -312,7 +334,7 @@ async function effect(ctx: Ctx, trx: Transaction<StateDB>, run: RunRow, step: St
     case 'group_invite': {
       const code = await trx.selectFrom('wecom_codes').select(['qr_url', 'name']).where('workspace_id', '=', run.workspace_id).where('id', '=', step.groupCodeId).executeTakeFirst();
       if (!code) throw new Error(`group code ${step.groupCodeId} no longer exists`);
-      await enqueueMessage(trx, {
+      await enqueue({
         workspaceId: run.workspace_id,
         customerId: run.customer_id,
         channel: 'wecom_1v1',

@@ -1,6 +1,6 @@
 import './schema.js';
 
-export { enqueueMessage, type EnqueueInput, type EnqueueResult } from './outbox.js';
+export { enqueueMessage, enqueueMessages, type EnqueueInput, type EnqueueResult } from './outbox.js';
 export type { MessageStatus } from './schema.js';
 export { templateContent, parseContent, MAX_PARTS, type TemplateContent, type WecomAttachment } from './content.js';
 export { templateVariables, checkTemplateVariables, sourceVariables, saveTimeVariables, isAvailable, GRANT_VARIABLES, BUILTIN_CUSTOMER_VARIABLES } from './variables.js';

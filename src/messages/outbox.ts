@@ -72,3 +72,43 @@ export async function enqueueMessage(trx: Kysely<StateDB>, input: EnqueueInput):
   return { id: existing.id, created: false };
 }
 
+
+/**
+ * enqueueMessage for many messages in one statement (journey batches): rows whose idempotency key
+ * exists are skipped. Returns how many were queued.
+ */
+export async function enqueueMessages(trx: Kysely<StateDB>, inputs: readonly EnqueueInput[]): Promise<number> {
+  let queued = 0;
+  for (let i = 0; i < inputs.length; i += 1000) {
+    const rows = inputs.slice(i, i + 1000).map((input) => {
+      const now = input.now ?? new Date();
+      return {
+        workspace_id: input.workspaceId,
+        id: newId({ now: () => now }),
+        customer_id: input.customerId,
+        channel: input.channel,
+        template_id: input.templateId,
+        idempotency_key: input.idempotencyKey,
+        source_kind: input.source.kind,
+        source_id: input.source.id,
+        run_id: input.source.runId ?? null,
+        step_id: input.source.stepId ?? null,
+        variant: input.source.variant ?? null,
+        vars: JSON.stringify(input.vars ?? {}),
+        golden: input.golden,
+        marketing: input.marketing,
+        status: 'queued' as MessageStatus,
+        attempts: 0,
+        not_before: input.notBefore ?? input.now ?? new Date(0),
+        created_at: now,
+      };
+    });
+    const res = await trx
+      .insertInto('messages')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
+      .executeTakeFirst();
+    queued += Number(res.numInsertedOrUpdatedRows ?? 0);
+  }
+  return queued;
+}
