@@ -139,7 +139,7 @@ describe('journeys and campaigns in the console', () => {
     await page.getByTestId('nav-journeys').click();
     await expect.poll(() => page.getByTestId('journey-table').innerText()).toContain('30天流失分层召回');
     await page.close();
-  });
+  }, 180_000);
 
   it('drafts a campaign, submits it, approves it, releases it and opens its report', async () => {
     // An audience and a message of its own, so this does not depend on the template installed above.
@@ -181,7 +181,7 @@ describe('journeys and campaigns in the console', () => {
     await expect.poll(() => page.getByTestId('report-recipients').innerText()).toBe(Number(recipients.n).toLocaleString('zh-CN'));
     await page.screenshot({ path: path.join(shots, 'campaign-report.png'), fullPage: true });
     await page.close();
-  });
+  }, 180_000);
   it('previews a message template for a customer, saves policies and an SMS provider', async () => {
     await createTemplate(ctx, workspaceId, { name: '生日祝福', channel: 'sms', content: { text: '{{customer.name}}，生日快乐！{{brand.name}}送你一份礼物' } }, { actor: systemActor });
     const page = await login();
@@ -205,5 +205,5 @@ describe('journeys and campaigns in the console', () => {
     await page.getByTestId('channel-save-sms').click();
     await expect.poll(async () => (await ctx.db.selectFrom('channel_settings').select('channel').where('workspace_id', '=', workspaceId).where('channel', '=', 'sms').execute()).length).toBe(1);
     await page.close();
-  });
+  }, 180_000);
 });
