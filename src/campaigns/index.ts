@@ -18,5 +18,5 @@ export {
   assertMayApprove,
   localToUtc,
 } from './campaigns.js';
-export { HOLDOUT, assignVariant, campaignsTick, startCampaignsWorker } from './send.js';
+export { HOLDOUT, type TickOptions, assignVariant, campaignsTick, startCampaignsWorker } from './send.js';
 export { campaignRoutes, campaignView } from './routes.js';

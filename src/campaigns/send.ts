@@ -88,7 +88,7 @@ async function claim(ctx: Ctx): Promise<Claimed | null> {
  * Sends one claimed campaign to the end (or until it is cancelled or the process stops). Returns
  * the number of batches committed.
  */
-async function sendClaimed(ctx: Ctx, claimed: Claimed, opts: { maxBatches?: number; batchSize?: number }): Promise<number> {
+async function sendClaimed(ctx: Ctx, claimed: Claimed, opts: TickOptions): Promise<number> {
   const ws = claimed.workspace_id;
   const head = await ctx.db.selectFrom('campaigns').select(['segment_id']).where('workspace_id', '=', ws).where('id', '=', claimed.id).executeTakeFirstOrThrow();
   if (claimed.started) {
@@ -100,6 +100,11 @@ async function sendClaimed(ctx: Ctx, claimed: Claimed, opts: { maxBatches?: numb
   let batches = 0;
   for (;;) {
     if (opts.maxBatches !== undefined && batches >= opts.maxBatches) return batches;
+    if (opts.shouldStop?.()) {
+      // Shutting down: give the campaign back so another worker resumes it without waiting for the lease.
+      await ctx.db.updateTable('campaigns').set({ claimed_until: null }).where('workspace_id', '=', ws).where('id', '=', claimed.id).where('status', '=', 'sending').execute();
+      return batches;
+    }
     const cur = await ctx.db.selectFrom('campaigns').select(['send_cursor', 'status']).where('workspace_id', '=', ws).where('id', '=', claimed.id).executeTakeFirstOrThrow();
     if (cur.status !== 'sending') return batches;
     const ids = await memberPage(ctx, ws, head.segment_id, cur.send_cursor, size);
@@ -173,14 +178,23 @@ async function sendClaimed(ctx: Ctx, claimed: Claimed, opts: { maxBatches?: numb
  * One pass of the campaigns worker: sends every due campaign. `maxBatches` stops a send part-way
  * (tests use it to stand for a crash: the lease then has to expire before another pass resumes it).
  */
-export async function campaignsTick(ctx: Ctx, opts: { maxBatches?: number; batchSize?: number } = {}): Promise<number> {
+export interface TickOptions {
+  /** Stop after this many batches (tests: a worker that dies mid-send). */
+  maxBatches?: number;
+  batchSize?: number;
+  /** Checked between batches: true when the process is shutting down. */
+  shouldStop?: () => boolean;
+}
+
+export async function campaignsTick(ctx: Ctx, opts: TickOptions = {}): Promise<number> {
   let sent = 0;
   for (;;) {
+    if (opts.shouldStop?.()) return sent;
     const c = await claim(ctx);
     if (!c) return sent;
     try {
       const batches = await sendClaimed(ctx, c, opts);
-      if (opts.maxBatches !== undefined && batches >= opts.maxBatches) return sent;
+      if ((opts.maxBatches !== undefined && batches >= opts.maxBatches) || opts.shouldStop?.()) return sent;
     } catch (err) {
       ctx.log.error({ err, campaignId: c.id }, 'campaign send failed; it resumes when its lease expires');
       continue;
@@ -192,8 +206,10 @@ export async function campaignsTick(ctx: Ctx, opts: { maxBatches?: number; batch
 /** Runs campaignsTick every `everyMs` (one pass at a time); returns a stop function. */
 export function startCampaignsWorker(ctx: Ctx, everyMs = 10_000): () => Promise<void> {
   let running: Promise<unknown> | null = null;
+  let stopped = false;
   const tick = () => {
-    running ??= campaignsTick(ctx)
+    if (stopped) return;
+    running ??= campaignsTick(ctx, { shouldStop: () => stopped })
       .catch((err) => ctx.log.error({ err }, 'campaigns tick failed'))
       .finally(() => {
         running = null;
@@ -202,6 +218,7 @@ export function startCampaignsWorker(ctx: Ctx, everyMs = 10_000): () => Promise<
   tick();
   const timer = setInterval(tick, everyMs);
   return async () => {
+    stopped = true;
     clearInterval(timer);
     await running;
   };

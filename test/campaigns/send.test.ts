@@ -121,6 +121,19 @@ describe('sending', () => {
     expect((await get(`/api/campaigns/${id}`)).json()).toMatchObject({ status: 'sent', recipients: 12 });
   });
 
+  it('a worker shutting down hands the campaign back at once, and another resumes it', async () => {
+    clock.set('2026-06-17T08:00:00Z');
+    const id = await approvedCampaign(w, { holdoutPercent: 0 });
+    await post(w.keys.operator, `/api/campaigns/${id}/send`);
+    let checks = 0;
+    await campaignsTick(w.t.ctx, { batchSize: 4, shouldStop: () => checks++ >= 2 }); // stops after one batch
+    expect(await recipients(id)).toHaveLength(4);
+    const c = await w.t.ctx.db.selectFrom('campaigns').select(['status', 'claimed_until']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(c).toEqual({ status: 'sending', claimed_until: null });
+    expect(await campaignsTick(w.t.ctx, { batchSize: 4 })).toBe(1); // no lease to wait for
+    expect(await messages(id)).toHaveLength(12);
+  });
+
   it('cancel stops what has not been queued', async () => {
     clock.set('2026-06-18T04:00:00Z');
     const id = await approvedCampaign(w, { holdoutPercent: 0 });
