@@ -13,8 +13,9 @@ const QUINTILES = 'quantilesExact(0.2, 0.4, 0.6, 0.8)';
 /**
  * RFM of every customer who bought in the window, in one ClickHouse query. Orders are
  * aggregated per live customer (merged customers once) into a table computed once (a
- * materialized CTE, ClickHouse 25.11+); cut points and centers are aggregates over it, and the scores plain
- * per-row arithmetic, so every step runs on all cores:
+ * materialized CTE, ClickHouse 25.11+); cut points are aggregates over it, the scores plain
+ * per-row arithmetic (materialized too, so the cuts are computed once) and the centers
+ * aggregates over the scores, so every step runs on all cores:
  *   recency_days  local days between the last purchase and today (Asia/Shanghai by default)
  *   frequency     purchases in the window; monetary_fen: their amount net of refunds
  *   quintile cuts the 20/40/60/80% quantiles (quantileExact: element ⌊level·n⌋ of the sorted values);
@@ -46,7 +47,7 @@ export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p:
       GROUP BY cid
     ), cuts AS (
       SELECT ${cuts.r} AS rc, ${cuts.f} AS fc, ${cuts.m} AS mc${quintile ? ' FROM per_customer' : ''}
-    ), scored AS (
+    ), scored AS MATERIALIZED (
       SELECT cid, rd, fv, mv, ${score('rd', 'rc', better.r)} AS r, ${score('fv', 'fc', better.fm)} AS f, ${score('mv', 'mc', better.fm)} AS m
       FROM per_customer CROSS JOIN cuts
     ), centers AS (
