@@ -28,17 +28,21 @@ export const DAY_MS = 86_400_000;
 
 /**
  * A clock read from a file holding an ISO time, re-read on every now(): lets tests move the time
- * of another process (SIYU_CLOCK_FILE). Falls back to the system time while the file is missing.
+ * of another process (SIYU_CLOCK_FILE). Falls back to the system time while the file is missing;
+ * a read that finds it empty or half written (the writer truncates, then writes) gives the last
+ * time read, not the system time, which could be months away from the test's time.
  */
 export function fileClock(file: string, read: (file: string) => string): Clock {
+  let last: Date | null = null;
   return {
     now: () => {
       try {
         const at = new Date(read(file).trim());
-        return Number.isNaN(at.getTime()) ? new Date() : at;
+        if (!Number.isNaN(at.getTime())) last = at;
       } catch {
-        return new Date();
+        // missing or unreadable: keep the last time
       }
+      return last ? new Date(last) : new Date();
     },
   };
 }
