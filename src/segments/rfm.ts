@@ -13,7 +13,8 @@ const QUINTILES = 'quantilesExact(0.2, 0.4, 0.6, 0.8)';
 /**
  * RFM of every customer who bought in the window, in one ClickHouse query. Orders are
  * aggregated per live customer (merged customers once) into a table computed once (a
- * materialized CTE, ClickHouse 25.11+); cut points are aggregates over it, the scores plain
+ * materialized CTE: a ClickHouse that knows enable_materialized_cte, as chDB 26.7 does; older
+ * servers reject the setting); cut points are aggregates over it, the scores plain
  * per-row arithmetic (materialized too, so the cuts are computed once) and the centers
  * aggregates over the scores, so every step runs on all cores:
  *   recency_days  local days between the last purchase and today (Asia/Shanghai by default)
