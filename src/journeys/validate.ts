@@ -197,6 +197,7 @@ async function referenceErrors(ctx: Ctx, ws: string, graph: JourneyGraph): Promi
     if (s.kind === 'send') checkTemplate(s.templateId, s.channel, false);
     if (s.kind === 'group_invite') {
       if (!codeKinds.has(s.groupCodeId)) errors.push({ step: s.id, code: 'unknown_group_code', message: `step "${s.id}" invites to group code ${s.groupCodeId}, which does not exist` });
+      else if (codeKinds.get(s.groupCodeId) !== 'group') errors.push({ step: s.id, code: 'unknown_group_code', message: `step "${s.id}": ${s.groupCodeId} is a contact live code, not a group code` });
       if (s.templateId) checkTemplate(s.templateId, null, true);
     }
     if (s.kind === 'tag') {
