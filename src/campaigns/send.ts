@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Ctx } from '../store/index.js';
 import { recordAudit, systemActor } from '../audit/index.js';
-import { enqueueMessage } from '../messages/index.js';
+import { enqueueMessages } from '../messages/index.js';
 import { refreshSegment } from '../segments/index.js';
 import type { Channel } from '../journeys/model.js';
 import type { CampaignVariant } from './schema.js';
@@ -125,29 +125,38 @@ async function sendClaimed(ctx: Ctx, claimed: Claimed, opts: TickOptions): Promi
       );
       const variants = c.variants;
       const byKey = new Map(variants.map((v) => [v.key, v]));
-      const rows: { workspace_id: string; campaign_id: string; customer_id: string; variant: string; message_id: string | null; assigned_at: Date }[] = [];
-      for (const customerId of ids) {
-        if (!live.has(customerId)) continue;
-        const variant = assignVariant(c.id, customerId, c.holdout_percent, variants);
-        let messageId: string | null = null;
-        if (variant !== HOLDOUT) {
-          const v = byKey.get(variant)!;
-          const m = await enqueueMessage(trx, {
-            workspaceId: ws,
-            customerId,
-            channel: c.channel as Channel,
-            templateId: v.templateId,
-            idempotencyKey: `c:${c.id}:${customerId}`,
-            source: { kind: 'campaign', id: c.id, variant },
-            vars: {},
-            golden: c.golden,
-            marketing: true,
-            now,
-          });
-          messageId = m.id;
-        }
-        rows.push({ workspace_id: ws, campaign_id: c.id, customer_id: customerId, variant, message_id: messageId, assigned_at: now });
-      }
+      // One statement queues the batch's messages; a re-run finds them by key and queues nothing twice.
+      const assigned = ids.filter((id) => live.has(id)).map((customerId) => ({ customerId, variant: assignVariant(c.id, customerId, c.holdout_percent, variants) }));
+      const key = (customerId: string) => `c:${c.id}:${customerId}`;
+      const sends = assigned.filter((a) => a.variant !== HOLDOUT);
+      await enqueueMessages(
+        trx,
+        sends.map(({ customerId, variant }) => ({
+          workspaceId: ws,
+          customerId,
+          channel: c.channel as Channel,
+          templateId: byKey.get(variant)!.templateId,
+          idempotencyKey: key(customerId),
+          source: { kind: 'campaign' as const, id: c.id, variant },
+          vars: {},
+          golden: c.golden,
+          marketing: true,
+          now,
+        })),
+      );
+      const messageIds = new Map(
+        sends.length
+          ? (await trx.selectFrom('messages').select(['idempotency_key', 'id']).where('workspace_id', '=', ws).where('idempotency_key', 'in', sends.map((a) => key(a.customerId))).execute()).map((m) => [m.idempotency_key, m.id])
+          : [],
+      );
+      const rows = assigned.map(({ customerId, variant }) => ({
+        workspace_id: ws,
+        campaign_id: c.id,
+        customer_id: customerId,
+        variant,
+        message_id: variant === HOLDOUT ? null : (messageIds.get(key(customerId)) ?? null),
+        assigned_at: now,
+      }));
       const inserted = rows.length
         ? await trx
             .insertInto('campaign_recipients')
