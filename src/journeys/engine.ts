@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { newId } from '../core/index.js';
 import type { Ctx, StateDB } from '../store/index.js';
-import { type EnqueueInput, enqueueMessage, enqueueMessages, nextGoldenWindow } from '../messages/index.js';
+import { BUILTIN_TEMPLATE_ID, type EnqueueInput, enqueueMessage, enqueueMessages, nextGoldenWindow } from '../messages/index.js';
 import { updateProfiles } from '../customers/index.js';
 import { defaultLoyaltyGrants, type LoyaltyGrants } from '../loyalty/index.js';
 import { bucket, evaluateCondition } from './conditions.js';
@@ -10,8 +10,8 @@ import { loadVersion } from './enter.js';
 import { durationMs, type Step } from './model.js';
 import type { RunContext, RunStatus, WaitEvent } from './schema.js';
 
-/** A template id meaning "the channel's built-in text" (group invites without a template, webhooks). */
-export const BUILTIN_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000';
+/** A template id meaning "the channel's built-in content" (group invites without a template, webhooks; src/messages renders them). */
+export { BUILTIN_TEMPLATE_ID };
 /** Retry delays of a run whose step failed; after the last one the run is parked. */
 export const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000, 6 * 3_600_000];
 /** Steps executed for one run in one pass at most (a valid graph waits long before that). */

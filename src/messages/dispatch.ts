@@ -7,6 +7,7 @@ import { emitMessageEvent, type MessageRef } from './events.js';
 import { CUSTOMER_FACING, capVerdict, consentVerdict, getPolicies, goldenStart, quietUntil, type Verdict } from './policies.js';
 import { buildView, loadRecipient, renderContent } from './render.js';
 import { getTemplate } from './templates.js';
+import { BUILTIN_TEMPLATE_ID, builtinChannel, builtinContent } from './builtin.js';
 
 /** A claimed row is left alone by other workers for this long. */
 export const CLAIM_MS = 60_000;
@@ -68,13 +69,22 @@ async function processMessage(ctx: Ctx, workspaceId: string, id: string): Promis
   const m = await ctx.db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
   if (!m || !['queued', 'deferred', 'sending'].includes(m.status)) return null;
   const now = ctx.clock.now();
-  const channel = m.channel as Channel;
-  const provider = PROVIDERS[channel];
-  if (!provider) return finish(ctx, m, { status: 'failed', code: 'unknown_channel', text: `unknown channel ${m.channel}` });
+  if (!PROVIDERS[m.channel as Channel]) return finish(ctx, m, { status: 'failed', code: 'unknown_channel', text: `unknown channel ${m.channel}` });
 
   const ws = await ctx.db.selectFrom('workspaces').select(['name', 'timezone']).where('id', '=', workspaceId).executeTakeFirstOrThrow();
   const recipient = await loadRecipient(ctx, workspaceId, m.customer_id);
   if (!recipient) return finish(ctx, m, { status: 'suppressed', code: 'no_customer', text: 'the customer does not exist (erased or merged away)' });
+  const builtin = m.template_id === BUILTIN_TEMPLATE_ID;
+  if (builtin && m.status !== 'sending') {
+    // A group invite without a template reaches a customer without WeCom by SMS.
+    const to = builtinChannel(m, recipient);
+    if (to !== m.channel) {
+      await ctx.db.updateTable('messages').set({ channel: to }).where('workspace_id', '=', workspaceId).where('id', '=', m.id).execute();
+      m.channel = to;
+    }
+  }
+  const channel = m.channel as Channel;
+  const provider = PROVIDERS[channel];
 
   let rendered = m.rendered as Record<string, unknown> | null;
   if (m.status === 'sending') {
@@ -94,12 +104,19 @@ async function processMessage(ctx: Ctx, workspaceId: string, id: string): Promis
       const at = goldenStart(now, policies.goldenWindows, ws.timezone);
       if (at > now) return defer(ctx, m, at, { code: 'golden_window', text: `deferred to the next golden window at ${at.toISOString()}` });
     }
-    const template = await getTemplate(ctx, workspaceId, m.template_id, { includeDeleted: true }).catch(() => null);
-    if (!template) return finish(ctx, m, { status: 'failed', code: 'no_template', text: `template ${m.template_id} does not exist` });
-    if (template.channel !== channel) return finish(ctx, m, { status: 'failed', code: 'template_channel', text: `template "${template.name}" is for ${template.channel}, not ${channel}` });
-    const links = await trackedLinks(ctx, workspaceId, m.id, template.content);
-    const view = await buildView(ctx, workspaceId, recipient, { brandName: ws.name, timezone: ws.timezone, links, vars: m.vars ?? {} });
-    rendered = renderContent(channel, template.content, view);
+    if (builtin) {
+      const view = await buildView(ctx, workspaceId, recipient, { brandName: ws.name, timezone: ws.timezone, links: {}, vars: m.vars ?? {} });
+      const b = builtinContent(m, channel, view);
+      if ('error' in b) return finish(ctx, m, { status: 'failed', code: 'no_template', text: b.error });
+      rendered = b.render ? renderContent(channel, b.content as TemplateContent, view) : b.content;
+    } else {
+      const template = await getTemplate(ctx, workspaceId, m.template_id, { includeDeleted: true }).catch(() => null);
+      if (!template) return finish(ctx, m, { status: 'failed', code: 'no_template', text: `template ${m.template_id} does not exist` });
+      if (template.channel !== channel) return finish(ctx, m, { status: 'failed', code: 'template_channel', text: `template "${template.name}" is for ${template.channel}, not ${channel}` });
+      const links = await trackedLinks(ctx, workspaceId, m.id, template.content);
+      const view = await buildView(ctx, workspaceId, recipient, { brandName: ws.name, timezone: ws.timezone, links, vars: m.vars ?? {} });
+      rendered = renderContent(channel, template.content, view);
+    }
 
     // Caps are checked and the row marked 'sending' under a per-customer lock, so two workers
     // cannot both pass the cap for the same customer.

@@ -13,3 +13,4 @@ export { emitMessageEvent, type MessageEventName } from './events.js';
 export { unsubscribe, recordClick, smsInbound, UNSUBSCRIBE_REPLIES } from './feedback.js';
 export { startMessagesWorker } from './worker.js';
 export { messageRoutes } from './routes.js';
+export { BUILTIN_TEMPLATE_ID, GROUP_INVITE_TEXT } from './builtin.js';

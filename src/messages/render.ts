@@ -104,8 +104,9 @@ export async function buildView(ctx: Ctx, workspaceId: string, r: Recipient, v: 
 
 function normalizeEvent(e: unknown): Record<string, unknown> {
   if (!e || typeof e !== 'object') return {};
-  const ev = e as { name?: unknown; properties?: Record<string, unknown> };
-  return { ...(ev.properties ?? {}), name: ev.name ?? '' };
+  // {name, properties} (campaigns, previews) or {name, ...properties} (journeys)
+  const { name, properties, ...flat } = e as { name?: unknown; properties?: unknown };
+  return { ...flat, ...(properties && typeof properties === 'object' ? properties : {}), name: name ?? '' };
 }
 
 function normalizeGrant(g: unknown, timezone: string): Record<string, unknown> {
