@@ -4,6 +4,7 @@ import { formatDateInZone, zonedDayStart } from '../core/index.js';
 import { chTime, type Ctx, type StateDB } from '../store/index.js';
 import { systemActor } from '../audit/index.js';
 import { addTag, removeTag } from '../tags/index.js';
+import { customerMembers } from '../customers/index.js';
 import { matchesFilters, parseJson } from './conditions.js';
 import { type Entrant, insertRuns, type LiveJourney, liveJourneys, loadVersion } from './enter.js';
 import type { JourneyGraph } from './model.js';
@@ -23,6 +24,7 @@ interface ScannedEvent {
   properties: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const chDate = (s: string) => new Date(`${s.replace(' ', 'T')}Z`);
 
 async function readMark(ctx: Ctx, workspaceId: string, name: string): Promise<{ at: Date; value: string | null } | null> {
@@ -102,6 +104,9 @@ export async function scanEvents(ctx: Ctx, workspaceId: string, journeys: LiveJo
   );
   const seen = new Set<string>();
   const events = rows.filter((r) => !seen.has(r.message_id) && seen.add(r.message_id));
+  // Events keep the customer id resolved when they arrived: count them for the live customer now.
+  const roots = await liveRoots(ctx.db, workspaceId, [...new Set(events.map((e) => e.customer_id).filter((id) => UUID.test(id)))]);
+  for (const e of events) e.customer_id = roots.get(e.customer_id) ?? e.customer_id;
   if (events.length) {
     await applyRunEvents(ctx, workspaceId, versions, events, now);
     let entered = 0;
@@ -136,6 +141,22 @@ interface OpenRun {
   converted_at: Date | null;
 }
 
+/** The live customer each (possibly merged-away) customer resolves to now, from the state store's merged_into chains. */
+async function liveRoots(db: Kysely<StateDB>, workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += PAGE) {
+    const { rows } = await sql<{ id: string; root: string }>`
+      WITH RECURSIVE up(id, node, parent, depth) AS (
+        SELECT id, id, merged_into, 0 FROM customers WHERE workspace_id = ${workspaceId} AND id = ANY(${sql.val(ids.slice(i, i + PAGE))}::uuid[]) AND merged_into IS NOT NULL
+        UNION ALL
+        SELECT up.id, c.id, c.merged_into, up.depth + 1 FROM up JOIN customers c ON c.workspace_id = ${workspaceId} AND c.id = up.parent WHERE up.depth < 100
+      )
+      SELECT id, node AS root FROM up WHERE parent IS NULL`.execute(db);
+    for (const r of rows) out.set(r.id, r.root);
+  }
+  return out;
+}
+
 /** Order totals are in yuan on the event (total, else revenue). */
 function orderValueFen(props: Record<string, unknown>): number | null {
   const v = props.total ?? props.revenue;
@@ -151,7 +172,9 @@ async function applyRunEvents(ctx: Ctx, workspaceId: string, versions: { journey
   const journeyIds = [...new Set(versions.map((v) => v.journeyId))];
   if (!journeyIds.length) return;
   for (let i = 0; i < customers.length; i += PAGE) {
-    const ids = customers.slice(i, i + PAGE);
+    // Runs of customers merged into these since they entered belong to them too.
+    const members = await customerMembers(ctx.db, workspaceId, customers.slice(i, i + PAGE));
+    const ids = [...new Set([...customers.slice(i, i + PAGE), ...members.keys()])];
     await ctx.db.transaction().execute(async (trx) => {
       const runs = await trx
         .selectFrom('journey_runs')
@@ -165,7 +188,7 @@ async function applyRunEvents(ctx: Ctx, workspaceId: string, versions: { journey
       for (const run of runs as OpenRun[]) {
         const g = graphs.get(`${run.journey_id}:${run.version}`);
         if (!g) continue;
-        const evs = (byCustomer.get(run.customer_id) ?? []).filter((e) => chDate(e.timestamp) >= run.entered_at && e.message_id !== run.context?.event?.messageId);
+        const evs = (byCustomer.get(members.get(run.customer_id) ?? run.customer_id) ?? []).filter((e) => chDate(e.timestamp) >= run.entered_at && e.message_id !== run.context?.event?.messageId);
         evs.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
         const inFlight = run.status === 'active' || run.status === 'waiting';
         const goal = g.goal;
