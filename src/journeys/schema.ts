@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import type { RunStatus } from './view-types.js';
 
 /** State-store tables of the journeys engine (src/store/migrations/state-journeys.ts). */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -6,7 +7,7 @@ type Json<T> = ColumnType<T, string, string>;
 type Int = ColumnType<number, number | undefined, number>;
 
 export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
-export type RunStatus = 'active' | 'waiting' | 'completed' | 'exited' | 'converted' | 'holdout' | 'parked' | 'failed';
+export type { RunStatus };
 
 export interface JourneysTable {
   workspace_id: string;

@@ -5,26 +5,9 @@ import type { Actor } from '../audit/index.js';
 import { recordAudit } from '../audit/index.js';
 import { getJourney } from './journeys.js';
 import type { RunStatus } from './schema.js';
+import type { RunView, StepCounts, TaskView } from './view-types.js';
 
-export interface RunView {
-  id: string;
-  journeyId: string;
-  version: number;
-  customerId: string;
-  status: RunStatus;
-  stepId: string | null;
-  enteredAt: Date;
-  nextAt: Date | null;
-  finishedAt: Date | null;
-  exitReason: string | null;
-  holdout: boolean;
-  arm: string | null;
-  convertedAt: Date | null;
-  conversionValueFen: number | null;
-  attempts: number;
-  waitEvent: unknown;
-  context: unknown;
-}
+export type { RunView, StepCounts, TaskView };
 
 const RUN_COLUMNS = ['id', 'journey_id', 'version', 'customer_id', 'status', 'step_id', 'entered_at', 'next_at', 'finished_at', 'exit_reason', 'holdout', 'arm', 'converted_at', 'conversion_value_fen', 'attempts', 'wait_event', 'context'] as const;
 
@@ -88,14 +71,6 @@ export async function getRun(ctx: Ctx, workspaceId: string, journeyId: string, r
   };
 }
 
-export interface StepCounts {
-  entered: number;
-  waiting: number;
-  passed: number;
-  exited: number;
-  converted: number;
-}
-
 /** Live counts per step (all versions): visits, runs waiting there now, left onwards, runs that ended there. */
 export async function stepCounts(ctx: Ctx, workspaceId: string, journeyId: string): Promise<Record<string, StepCounts>> {
   await getJourney(ctx, workspaceId, journeyId);
@@ -109,22 +84,6 @@ export async function stepCounts(ctx: Ctx, workspaceId: string, journeyId: strin
     FROM journey_steps WHERE workspace_id = ${workspaceId} AND journey_id = ${journeyId}
     GROUP BY step_id`.execute(ctx.db);
   return Object.fromEntries(rows.rows.map((r) => [r.step_id, { entered: Number(r.entered), waiting: Number(r.waiting), passed: Number(r.passed), exited: Number(r.exited), converted: Number(r.converted) }]));
-}
-
-export interface TaskView {
-  id: string;
-  customerId: string;
-  assignee: string | null;
-  title: string;
-  detail: string;
-  status: 'open' | 'done';
-  dueAt: Date;
-  createdAt: Date;
-  doneAt: Date | null;
-  doneBy: string | null;
-  journeyId: string | null;
-  runId: string | null;
-  stepId: string | null;
 }
 
 export async function listTasks(ctx: Ctx, workspaceId: string, q: { status?: 'open' | 'done'; assignee?: string; customerId?: string; cursor?: string; limit: number }): Promise<{ items: TaskView[]; nextCursor: string | null }> {

@@ -3,7 +3,10 @@ import { DAY_MS } from '../core/index.js';
 import { chTime, type Ctx } from '../store/index.js';
 import { remappedCustomer } from '../identity/index.js';
 import { getCampaign, HOLDOUT } from '../campaigns/index.js';
-import { type ConversionLift, conversionLift, type MeanLift, meanLift, type Moments } from './stats.js';
+import { conversionLift, meanLift, type Moments } from './stats.js';
+import type { CampaignReport, GroupStats } from './types.js';
+
+export type { CampaignReport, GroupStats };
 
 /**
  * The campaign report. Definitions:
@@ -16,34 +19,6 @@ import { type ConversionLift, conversionLift, type MeanLift, meanLift, type Mome
  * - orders of customers merged into a recipient count for the recipient (OneID remap), and a
  *   recipient merged into another recipient counts once.
  */
-
-export interface GroupStats {
-  recipients: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  /** Messages not settled yet: queued, deferred to a window or being sent. */
-  pending: number;
-  suppressed: number;
-  suppressedByReason: Record<string, number>;
-  clicked: number;
-  converted: number;
-  conversionRate: number | null;
-  revenueFen: number;
-  revenuePerRecipientFen: number | null;
-}
-
-export interface CampaignReport {
-  campaignId: string;
-  status: string;
-  attributionDays: number;
-  window: { from: Date; to: Date } | null;
-  all: GroupStats;
-  treated: GroupStats;
-  holdout: GroupStats | null;
-  variants: (GroupStats & { key: string; templateId: string; weight: number })[];
-  lift: { conversion: ConversionLift; revenuePerRecipientFen: MeanLift } | null;
-}
 
 interface Acc {
   stats: GroupStats;

@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
-import { type ConversionLift, conversionLift, type MeanLift, meanLift } from './stats.js';
+import { conversionLift, meanLift } from './stats.js';
+import type { ArmOutcome, Comparison, JourneyAnalytics, PathRun, StepCounts } from './types.js';
+
+export type { ArmOutcome, Comparison, JourneyAnalytics, PathRun, StepCounts };
 
 /**
  * Journey analytics, read from the engine's journey_runs (one row per customer pass) and
@@ -14,38 +17,6 @@ import { type ConversionLift, conversionLift, type MeanLift, meanLift } from './
  * (the goal reached within its window; holdout runs are measured too), revenue = the conversion
  * order values.
  */
-
-export interface StepCounts {
-  entered: number;
-  waiting: number;
-  passed: number;
-  exited: number;
-  converted: number;
-  failed: number;
-}
-
-export interface ArmOutcome {
-  runs: number;
-  converted: number;
-  conversionRate: number | null;
-  revenueFen: number;
-  revenuePerRunFen: number | null;
-}
-
-export interface Comparison {
-  treated: ArmOutcome;
-  holdout: ArmOutcome;
-  lift: { conversion: ConversionLift; revenuePerRunFen: MeanLift };
-}
-
-export interface JourneyAnalytics {
-  journeyId: string;
-  version: number | null;
-  steps: Record<string, StepCounts>;
-  totals: { runs: number; byStatus: Record<string, number> };
-  comparison: Comparison;
-  versions: ({ version: number } & Comparison)[];
-}
 
 interface OutcomeRow {
   version: number;
@@ -129,22 +100,6 @@ export async function journeyAnalytics(ctx: Ctx, workspaceId: string, journeyId:
     comparison: compare(outcomes.rows),
     versions: versions.map((ver) => ({ version: ver, ...compare(outcomes.rows.filter((r) => Number(r.version) === ver)) })),
   };
-}
-
-export interface PathRun {
-  id: string;
-  version: number;
-  status: string;
-  holdout: boolean;
-  arm: string | null;
-  stepId: string | null;
-  enteredAt: Date;
-  finishedAt: Date | null;
-  exitReason: string | null;
-  convertedAt: Date | null;
-  conversionValueFen: number | null;
-  steps: { stepId: string; seq: number; enteredAt: Date; leftAt: Date | null; outcome: string | null }[];
-  messages: { id: string; stepId: string | null; channel: string; templateId: string; status: string; reason: string | null; createdAt: Date; sentAt: Date | null; deliveredAt: Date | null; clickedAt: Date | null }[];
 }
 
 /** A customer's runs through a journey, oldest first, with their step visits and messages. */

@@ -1,79 +1,14 @@
 // Wire shapes of src/reports (journey analytics, campaign report): lift vs holdout with 95% intervals.
 
-import type { StepCounts } from './types';
+import type { Wire } from '../../../src/api/wire';
+import type { ConversionLift as ConversionLiftResult } from '../../../src/reports/stats';
+import type { ArmOutcome, CampaignReport as CampaignReportResult, GroupStats, JourneyAnalytics as JourneyAnalyticsResult } from '../../../src/reports/types';
 
-export interface Proportion {
-  n: number;
-  conversions: number;
-  rate: number | null;
-}
-
-export interface ConversionLift {
-  treated: Proportion;
-  control: Proportion;
-  /** Treated rate − control rate. */
-  difference: number | null;
-  differenceCi: number[] | null;
-  relativeLift: number | null;
-  relativeLiftCi: number[] | null;
-  significant: boolean;
-}
-
-export interface MeanLift {
-  treated: number | null;
-  control: number | null;
-  difference: number | null;
-  differenceCi: number[] | null;
-}
-
-export interface JourneyArm {
-  runs: number;
-  converted: number;
-  conversionRate: number | null;
-  revenueFen: number;
-  revenuePerRunFen: number | null;
-}
-
-export interface Comparison {
-  treated: JourneyArm;
-  holdout: JourneyArm;
-  lift: { conversion: ConversionLift; revenuePerRunFen: MeanLift };
-}
-
-export interface JourneyAnalytics {
-  journeyId: string;
-  version: number | null;
-  steps: Record<string, StepCounts & { failed?: number }>;
-  totals: { runs: number; byStatus: Record<string, number> };
-  comparison: Comparison;
-  versions: (Comparison & { version: number })[];
-}
-
-export interface GroupStats {
-  recipients: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  suppressed: number;
-  suppressedByReason: Record<string, number>;
-  clicked: number;
-  converted: number;
-  conversionRate: number | null;
-  revenueFen: number;
-  revenuePerRecipientFen: number | null;
-}
-
-export interface CampaignReport {
-  campaignId: string;
-  status: string;
-  attributionDays: number;
-  window: { from: string; to: string } | null;
-  all: GroupStats;
-  treated: GroupStats;
-  holdout: GroupStats | null;
-  variants: (GroupStats & { key: string; templateId: string; weight: number })[];
-  lift: { conversion: ConversionLift; revenuePerRecipientFen: MeanLift } | null;
-}
+export type ConversionLift = Wire<ConversionLiftResult>;
+export type { GroupStats };
+export type JourneyArm = ArmOutcome;
+export type JourneyAnalytics = Wire<JourneyAnalyticsResult>;
+export type CampaignReport = Wire<CampaignReportResult>;
 
 export const pct = (v: number | null | undefined, digits = 1) => (v == null ? '—' : `${(v * 100).toFixed(digits)}%`);
 /** Percentage points, signed. */

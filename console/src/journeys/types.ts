@@ -4,6 +4,12 @@
 import type { PropertyFilter } from '../pages/segments/types';
 
 export type { PropertyFilter };
+import type { RunStatus } from '../../../src/journeys/view-types';
+
+export type { RunStatus };
+export type { StepCounts } from '../../../src/journeys/view-types';
+
+export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 
 export interface Duration {
   days?: number;
@@ -96,7 +102,6 @@ export interface JourneyGraph {
   exits?: { event: string; where?: PropertyFilter[] }[];
 }
 
-export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 
 export interface GraphError {
   step?: string | null;
@@ -134,15 +139,6 @@ export interface Journey extends JourneySummary {
   versions?: JourneyVersion[];
 }
 
-export interface StepCounts {
-  entered: number;
-  waiting: number;
-  passed: number;
-  exited: number;
-  converted: number;
-}
-
-export type RunStatus = 'active' | 'waiting' | 'completed' | 'exited' | 'converted' | 'holdout' | 'parked' | 'failed';
 export const RUN_STATUSES: RunStatus[] = ['active', 'waiting', 'completed', 'exited', 'converted', 'holdout', 'parked', 'failed'];
 
 export interface Run {

@@ -11,22 +11,10 @@ import { useCursorPager } from '../../hooks/useCursorPager';
 import { useDebouncedValue } from '../../hooks/useDebouncedValue';
 import { useSession } from '../../hooks/useSession';
 import type { Page } from '../../types';
+import type { Wire } from '../../../../src/api/wire';
+import type { TaskView } from '../../../../src/journeys/view-types';
 
-interface Task {
-  id: string;
-  customerId: string;
-  assignee: string | null;
-  title: string;
-  detail: string;
-  status: 'open' | 'done';
-  dueAt: string;
-  createdAt: string;
-  doneAt: string | null;
-  doneBy: string | null;
-  journeyId: string | null;
-  runId: string | null;
-  stepId: string | null;
-}
+type Task = Wire<TaskView>;
 
 /** 导购任务: follow-up tasks journeys created for staff, filtered by status and assignee; mark done. */
 export default function Tasks() {
