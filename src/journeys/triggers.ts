@@ -249,20 +249,32 @@ async function closeOpenVisit(trx: Kysely<StateDB>, workspaceId: string, run: Op
     .execute();
 }
 
-/** Pages through customers (keyset by id) matching a WHERE, a page at a time: memory stays flat. */
-async function* customerPages(ctx: Ctx, workspaceId: string, where: ReturnType<typeof sql>): AsyncGenerator<string[]> {
+/** Pages through customers (keyset by id) matching a WHERE, with a value, a page at a time: memory stays flat. */
+async function* customerPages(ctx: Ctx, workspaceId: string, value: ReturnType<typeof sql>, where: ReturnType<typeof sql>): AsyncGenerator<{ id: string; value: string | null }[]> {
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const res = await sql<{ id: string }>`
-      SELECT id FROM customers WHERE workspace_id = ${workspaceId} AND merged_into IS NULL AND id > ${after}::uuid AND ${where}
+    const res = await sql<{ id: string; value: string | null }>`
+      SELECT id, ${value} AS value FROM customers WHERE workspace_id = ${workspaceId} AND merged_into IS NULL AND id > ${after}::uuid AND ${where}
       ORDER BY id LIMIT ${PAGE}`.execute(ctx.db);
     if (!res.rows.length) return;
-    yield res.rows.map((r) => r.id);
+    yield res.rows;
     after = res.rows[res.rows.length - 1].id;
   }
 }
 
-/** Date triggers: once a day at the local time, customers whose date trait (± offset) is today. */
+/** A date-time with a zone (2026-12-04T17:00:00Z, …+08:00). */
+const ZONED = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)$/i;
+
+/** The workspace-local date of a date trait: a zoned date-time is converted, a plain date (or local date-time) taken as written. */
+export function localDateOf(value: string, tz: string): string | null {
+  if (ZONED.test(value)) {
+    const d = new Date(value.replace(' ', 'T'));
+    return Number.isNaN(d.getTime()) ? null : formatDateInZone(d, tz);
+  }
+  return /^\d{4}-\d\d-\d\d/.test(value) ? value.slice(0, 10) : null;
+}
+
+/** Date triggers: once a day at the local time, customers whose date trait (± offset) is today (workspace-local dates). */
 export async function runDateTrigger(ctx: Ctx, j: LiveJourney, tz: string): Promise<number> {
   const t = j.graph.trigger;
   if (t.kind !== 'date') return 0;
@@ -274,12 +286,21 @@ export async function runDateTrigger(ctx: Ctx, j: LiveJourney, tz: string): Prom
   const mark = await readMark(ctx, j.workspaceId, markName);
   if (mark?.value === today) return 0;
   // The date the trait must have so that date + offset = today.
-  const target = formatDateInZone(new Date(new Date(`${today}T12:00:00Z`).getTime() - t.offsetDays * 86_400_000), 'UTC');
+  const noon = new Date(`${today}T12:00:00Z`).getTime() - t.offsetDays * 86_400_000;
+  const target = formatDateInZone(new Date(noon), 'UTC');
+  // A date-time's UTC date is at most a day off its local one: select the three candidate days, check exactly here.
+  const near = [-1, 0, 1].map((d) => formatDateInZone(new Date(noon + d * 86_400_000), 'UTC'));
   const column = t.trait === 'birthday' ? sql`coalesce(birthday, traits ->> 'birthday')` : sql`(traits ->> ${t.trait})`;
-  const where = t.yearly ? sql`substr(${column}, 6, 5) = ${target.slice(5)}` : sql`substr(${column}, 1, 10) = ${target}`;
+  const where = t.yearly ? sql`substr(${column}, 6, 5) IN (${sql.join(near.map((d) => d.slice(5)))})` : sql`substr(${column}, 1, 10) IN (${sql.join(near)})`;
   let entered = 0;
-  for await (const ids of customerPages(ctx, j.workspaceId, where)) {
-    entered += await insertRuns(ctx.db, j, ids.map((customerId) => ({ customerId, triggerKey: `d:${today}` })), now);
+  for await (const rows of customerPages(ctx, j.workspaceId, column, where)) {
+    const ids = rows
+      .filter((r) => {
+        const local = r.value ? localDateOf(r.value, tz) : null;
+        return local !== null && (t.yearly ? local.slice(5) === target.slice(5) : local === target);
+      })
+      .map((r) => r.id);
+    if (ids.length) entered += await insertRuns(ctx.db, j, ids.map((customerId) => ({ customerId, triggerKey: `d:${today}` })), now);
   }
   await writeMark(ctx, j.workspaceId, markName, now, today);
   return entered;
