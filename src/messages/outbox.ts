@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { newId } from '../core/index.js';
 import type { StateDB } from '../store/index.js';
 import type { Channel } from '../channels/index.js';
-import type { MessageStatus } from './schema.js';
 
 export interface EnqueueInput {
   workspaceId: string;
@@ -28,37 +27,41 @@ export interface EnqueueResult {
   created: boolean;
 }
 
+/** The outbox row of one message: queued, due at notBefore (or at once), id from its creation time. */
+function messageRow(input: EnqueueInput): Insertable<StateDB['messages']> {
+  const now = input.now ?? new Date();
+  return {
+    workspace_id: input.workspaceId,
+    id: newId({ now: () => now }),
+    customer_id: input.customerId,
+    channel: input.channel,
+    template_id: input.templateId,
+    idempotency_key: input.idempotencyKey,
+    source_kind: input.source.kind,
+    source_id: input.source.id,
+    run_id: input.source.runId ?? null,
+    step_id: input.source.stepId ?? null,
+    variant: input.source.variant ?? null,
+    vars: JSON.stringify(input.vars ?? {}),
+    golden: input.golden,
+    marketing: input.marketing,
+    status: 'queued',
+    attempts: 0,
+    // Without notBefore or now the row is due at once, whatever the dispatcher's clock says.
+    not_before: input.notBefore ?? input.now ?? new Date(0),
+    created_at: now,
+  };
+}
+
 /**
  * Puts a message in the outbox, in the caller's transaction (or on the db). A second call with the
  * same idempotency key does nothing and returns the first row's id with created=false, so a
  * journey step or campaign that is retried after a crash never queues a send twice.
  */
 export async function enqueueMessage(trx: Kysely<StateDB>, input: EnqueueInput): Promise<EnqueueResult> {
-  const now = input.now ?? new Date();
-  const id = newId({ now: () => now });
   const inserted = await trx
     .insertInto('messages')
-    .values({
-      workspace_id: input.workspaceId,
-      id,
-      customer_id: input.customerId,
-      channel: input.channel,
-      template_id: input.templateId,
-      idempotency_key: input.idempotencyKey,
-      source_kind: input.source.kind,
-      source_id: input.source.id,
-      run_id: input.source.runId ?? null,
-      step_id: input.source.stepId ?? null,
-      variant: input.source.variant ?? null,
-      vars: JSON.stringify(input.vars ?? {}),
-      golden: input.golden,
-      marketing: input.marketing,
-      status: 'queued' satisfies MessageStatus,
-      attempts: 0,
-      // Without notBefore or now the row is due at once, whatever the dispatcher's clock says.
-      not_before: input.notBefore ?? input.now ?? new Date(0),
-      created_at: now,
-    })
+    .values(messageRow(input))
     .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -72,7 +75,6 @@ export async function enqueueMessage(trx: Kysely<StateDB>, input: EnqueueInput):
   return { id: existing.id, created: false };
 }
 
-
 /**
  * enqueueMessage for many messages in one statement (journey batches): rows whose idempotency key
  * exists are skipped. Returns how many were queued.
@@ -80,29 +82,7 @@ export async function enqueueMessage(trx: Kysely<StateDB>, input: EnqueueInput):
 export async function enqueueMessages(trx: Kysely<StateDB>, inputs: readonly EnqueueInput[]): Promise<number> {
   let queued = 0;
   for (let i = 0; i < inputs.length; i += 1000) {
-    const rows = inputs.slice(i, i + 1000).map((input) => {
-      const now = input.now ?? new Date();
-      return {
-        workspace_id: input.workspaceId,
-        id: newId({ now: () => now }),
-        customer_id: input.customerId,
-        channel: input.channel,
-        template_id: input.templateId,
-        idempotency_key: input.idempotencyKey,
-        source_kind: input.source.kind,
-        source_id: input.source.id,
-        run_id: input.source.runId ?? null,
-        step_id: input.source.stepId ?? null,
-        variant: input.source.variant ?? null,
-        vars: JSON.stringify(input.vars ?? {}),
-        golden: input.golden,
-        marketing: input.marketing,
-        status: 'queued' as MessageStatus,
-        attempts: 0,
-        not_before: input.notBefore ?? input.now ?? new Date(0),
-        created_at: now,
-      };
-    });
+    const rows = inputs.slice(i, i + 1000).map(messageRow);
     const res = await trx
       .insertInto('messages')
       .values(rows)
