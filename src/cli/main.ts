@@ -22,6 +22,7 @@ import { progressBar } from './progress.js';
 import { serve } from './serve.js';
 import { wecomCommands } from './wecom.js';
 import { playbookCommands } from './playbooks.js';
+import { journeyCommands } from './journeys.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -162,5 +163,6 @@ program
 wecomCommands(program);
 importCommands(program);
 playbookCommands(program);
+journeyCommands(program);
 
 await program.parseAsync(process.argv);
