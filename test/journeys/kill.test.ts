@@ -1,15 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createSecrets, fileClock, loadConfig, loadMasterKey } from '../../src/core/index.js';
-import { type Ctx, migrateEventsStore, migrateStateStore, openEventsStore, openStateStore } from '../../src/store/index.js';
 import { enterJourney } from '../../src/journeys/index.js';
 import { createDatabase, dropDatabase, storeKind } from '../support/stores.js';
 import { customer, seedCustomers, seedWorkspace } from '../support/app.js';
 import type { TestCtx } from '../support/stores.js';
+import { fileClockStores, killWorker, setFileClock, startWorker, until } from '../support/workers.js';
 import { liveJourney, smsTemplate } from './support.js';
 
 /**
@@ -30,28 +29,15 @@ let now = new Date('2026-06-15T02:00:00Z');
 
 const setClock = (d: Date) => {
   now = d;
-  fs.writeFileSync(clockFile, d.toISOString());
+  setFileClock(clockFile, d);
 };
 
-function startChild(): Promise<ChildProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, SIYU_CLOCK_FILE: clockFile, LOG_LEVEL: 'silent', JOURNEY_BATCH: '3' };
-  delete env.CLICKHOUSE_URL;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/journeys/worker-child.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += String(d)));
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d) => String(d).includes('ready') && resolve(proc));
-    proc.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
-  });
-}
+const startChild = () => startWorker('test/journeys/worker-child.ts', { DATABASE_URL: url, DATA_DIR: dataDir, SIYU_CLOCK_FILE: clockFile, JOURNEY_BATCH: '3' });
 
 async function kill(): Promise<void> {
-  if (!child) return;
   const p = child;
   child = null;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await gone;
+  await killWorker(p);
 }
 
 const count = async (table: 'messages' | 'coupon_grants') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
@@ -67,36 +53,12 @@ const pending = async () =>
     ).n,
   );
 
-async function until(cond: () => Promise<boolean>, ms = 90_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
-
 describe.skipIf(storeKind !== 'postgres')('journeys worker killed with SIGKILL', () => {
   beforeAll(async () => {
     dbName = `siyu_jkill_${suffix}`;
     url = await createDatabase(dbName);
     setClock(now);
-    const db = await openStateStore({ databaseUrl: url });
-    await migrateStateStore(db);
-    const events = await openEventsStore({ dir: path.join(os.tmpdir(), `siyu-test-chdb-${process.pid}`), database: `jk_${suffix}` });
-    await migrateEventsStore(events);
-    ctx = {
-      config: loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv),
-      clock: fileClock(clockFile, (f) => fs.readFileSync(f, 'utf8')),
-      log: createLogger('silent'),
-      db,
-      events,
-      secrets: createSecrets(loadMasterKey(dataDir)),
-      async close() {
-        await db.destroy();
-        await events.command(`DROP DATABASE IF EXISTS ${events.database}`);
-        await events.close();
-      },
-    } as TestCtx & Ctx;
+    ctx = await fileClockStores({ databaseUrl: url, dataDir, clockFile, eventsDatabase: `jk_${suffix}` });
   });
   afterAll(async () => {
     await kill();
@@ -134,12 +96,12 @@ describe.skipIf(storeKind !== 'postgres')('journeys worker killed with SIGKILL',
       child = await startChild();
       // Kill it mid-way through the day's work, twice, then let a fresh worker finish.
       for (const share of [0.2, 0.6]) {
-        await until(async () => (await count('messages')) >= before + Math.floor((expected - before) * share));
+        await until(async () => (await count('messages')) >= before + Math.floor((expected - before) * share), 90_000);
         await kill();
         kills++;
         child = await startChild();
       }
-      await until(async () => (await pending()) === 0);
+      await until(async () => (await pending()) === 0, 90_000);
       await kill();
       expect(await count('messages')).toBe(expected);
     }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildServer, type Server } from '../../src/api/index.js';
 import { systemActor } from '../../src/audit/index.js';
-import { createLogger, createSecrets, fileClock, loadConfig, loadMasterKey } from '../../src/core/index.js';
+import { loadMasterKey } from '../../src/core/index.js';
 import { loadDemo } from '../../src/demo/index.js';
 import { runJourneysOnce } from '../../src/journeys/index.js';
 import { CLAIM_MS, SEND_LEASE_MS } from '../../src/messages/index.js';
 import { installPlaybook, NEW_CUSTOMER_TOUCHES } from '../../src/playbooks/index.js';
-import { type Ctx, migrateEventsStore, migrateStateStore, openEventsStore, openStateStore } from '../../src/store/index.js';
 import { clearTokenCache, mountWecomDemo, type WecomDemo, wecomIdle } from '../../src/wecom/index.js';
 import { createDatabase, dropDatabase, storeKind, type TestCtx } from '../support/stores.js';
+import { fileClockStores, killWorker, setFileClock, startWorker, until } from '../support/workers.js';
 
 /**
  * Done-when, second half: the 7-day plan on the demo brand while the process running the journeys
@@ -35,32 +35,18 @@ let demo: WecomDemo;
 let child: ChildProcess | null = null;
 let now = new Date('2026-06-15T02:10:00Z');
 
-/** Written to a temporary file and renamed over the clock file: readers never see it half written. */
 const setClock = (d: Date) => {
   now = d;
-  fs.writeFileSync(`${clockFile}.tmp`, d.toISOString());
-  fs.renameSync(`${clockFile}.tmp`, clockFile);
+  setFileClock(clockFile, d);
 };
 
-function startChild(): Promise<ChildProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, DATA_DIR: path.join(dataDir, 'child'), SIYU_CLOCK_FILE: clockFile, LOG_LEVEL: 'silent', SIYU_SECRET_KEY: loadMasterKey(dataDir).toString('base64') };
-  delete env.CLICKHOUSE_URL;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/playbooks/worker-child.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += String(d)));
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d) => String(d).includes('ready') && resolve(proc));
-    proc.on('exit', (code, signal) => signal !== 'SIGKILL' && reject(new Error(`worker exited ${code}: ${err}`)));
-  });
-}
+const startChild = () =>
+  startWorker('test/playbooks/worker-child.ts', { DATABASE_URL: url, DATA_DIR: path.join(dataDir, 'child'), SIYU_CLOCK_FILE: clockFile, SIYU_SECRET_KEY: loadMasterKey(dataDir).toString('base64') });
 
 async function kill(): Promise<void> {
-  if (!child) return;
   const p = child;
   child = null;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await gone;
+  await killWorker(p);
 }
 
 /** Nothing due, twice 30 ms apart (a step's send may be queued just after the step moved on). */
@@ -83,14 +69,6 @@ async function quietNow(): Promise<boolean> {
   return !msgs;
 }
 
-async function until(cond: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > end) throw new Error('timed out waiting for the worker');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function localHour(at: Date): number {
   const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
@@ -103,23 +81,7 @@ describe.skipIf(storeKind !== 'postgres')('the 7-day plan with its worker killed
     dbName = `siyu_pkill_${suffix}`;
     url = await createDatabase(dbName);
     setClock(now);
-    const db = await openStateStore({ databaseUrl: url });
-    await migrateStateStore(db);
-    const events = await openEventsStore({ dir: path.join(os.tmpdir(), `siyu-test-chdb-${process.pid}`), database: `pk_${suffix}` });
-    await migrateEventsStore(events);
-    ctx = {
-      config: loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv),
-      clock: fileClock(clockFile, (f) => fs.readFileSync(f, 'utf8')),
-      log: createLogger('silent'),
-      db,
-      events,
-      secrets: createSecrets(loadMasterKey(dataDir)),
-      async close() {
-        await db.destroy();
-        await events.command(`DROP DATABASE IF EXISTS ${events.database}`);
-        await events.close();
-      },
-    } as TestCtx & Ctx;
+    ctx = await fileClockStores({ databaseUrl: url, dataDir, clockFile, eventsDatabase: `pk_${suffix}` });
     await loadDemo(ctx, { customers: 100 });
     app = await buildServer(ctx, { logger: false });
     demo = await mountWecomDemo(ctx, app);
