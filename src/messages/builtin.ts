@@ -61,6 +61,9 @@ export function builtinContent(m: BuiltinRow, channel: Channel, view: Record<str
       },
     };
   }
-  if (vars.group && (channel === 'wecom_1v1' || channel === 'sms')) return { render: true, content: { text: GROUP_INVITE_TEXT } };
+  const group = vars.group as { qr_url?: unknown } | undefined;
+  if (group && channel === 'sms') return { render: true, content: { text: GROUP_INVITE_TEXT } };
+  // WeCom: the text, and the QR code itself as an image (2 of the 3 messages a push may carry).
+  if (group && channel === 'wecom_1v1') return { render: true, content: { text: GROUP_INVITE_TEXT, attachments: typeof group.qr_url === 'string' && group.qr_url ? [{ type: 'image', picUrl: '{{{group.qr_url}}}' }] : [] } };
   return { error: `no built-in content for ${channel}` };
 }
