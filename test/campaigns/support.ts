@@ -1,6 +1,7 @@
 import { newId } from '../../src/core/index.js';
-import { chTime, type Ctx } from '../../src/store/index.js';
+import type { Ctx } from '../../src/store/index.js';
 import { apiKey, bearer, customer, seedCustomers, seedWorkspace, type TestApp, testApp } from '../support/app.js';
+import { insertOrder } from '../support/events.js';
 
 export interface CampaignWorld {
   t: TestApp;
@@ -74,25 +75,7 @@ export async function approvedCampaign(w: CampaignWorld, over: Record<string, un
 
 /** An order row as ingest stores it (newest version wins; refundedFen for partial refunds). */
 export async function order(ctx: Ctx, workspaceId: string, o: { id: string; customerId: string; at: Date; totalFen: number; refundedFen?: number; status?: 'completed' | 'refunded' }) {
-  await ctx.events.insert('orders', [
-    {
-      workspace_id: workspaceId,
-      order_id: o.id,
-      customer_id: o.customerId,
-      status: o.status ?? 'completed',
-      ordered_at: chTime(o.at),
-      refunded_at: null,
-      total_fen: o.totalFen,
-      discount_fen: 0,
-      refunded_fen: o.refundedFen ?? (o.status === 'refunded' ? o.totalFen : 0),
-      channel: 'mp',
-      staff_userid: '',
-      products: '[]',
-      skus: [],
-      categories: [],
-      version: 1,
-    },
-  ]);
+  await insertOrder(ctx, workspaceId, { orderId: o.id, customerId: o.customerId, at: o.at.toISOString(), totalFen: o.totalFen, refundedFen: o.refundedFen, status: o.status });
 }
 
 /** What OneID does on a merge, as far as the stores are concerned. */

@@ -1,8 +1,9 @@
 import { systemActor } from '../../src/audit/index.js';
 import type { ManualClock } from '../../src/core/index.js';
-import { chTime, type Ctx } from '../../src/store/index.js';
+import type { Ctx } from '../../src/store/index.js';
 import { createTemplate } from '../../src/messages/index.js';
 import { createJourney, publishJourney } from '../../src/journeys/index.js';
+import { insertEvent } from '../support/events.js';
 
 export const by = { actor: systemActor };
 
@@ -20,24 +21,7 @@ export const manual = (g: Graph) => ({ trigger: { kind: 'manual' }, reentry: { m
 
 /** An event as the collection API would store it, received now. */
 export async function trackEvent(ctx: Ctx, workspaceId: string, e: { messageId: string; customerId: string; event: string; properties?: Record<string, unknown> }) {
-  const at = chTime(ctx.clock.now());
-  await ctx.events.insert('events', [
-    {
-      workspace_id: workspaceId,
-      message_id: e.messageId,
-      type: 'track',
-      event: e.event,
-      customer_id: e.customerId,
-      user_id: '',
-      anonymous_id: '',
-      timestamp: at,
-      received_at: at,
-      sent_at: null,
-      properties: JSON.stringify(e.properties ?? {}),
-      context: '{}',
-      traits: '{}',
-    },
-  ]);
+  await insertEvent(ctx, workspaceId, { ...e, at: ctx.clock.now().toISOString() });
 }
 
 export const advance = (ctx: Ctx, ms: number) => (ctx.clock as ManualClock).advance(ms);

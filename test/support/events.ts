@@ -41,7 +41,7 @@ export async function insertOrder(
   ]);
 }
 
-export async function insertEvent(ctx: Ctx, workspaceId: string, e: { messageId: string; customerId: string; event: string; at: string }) {
+export async function insertEvent(ctx: Ctx, workspaceId: string, e: { messageId: string; customerId: string; event: string; at: string; properties?: Record<string, unknown> }) {
   await ctx.events.insert('events', [
     {
       workspace_id: workspaceId,
@@ -54,7 +54,7 @@ export async function insertEvent(ctx: Ctx, workspaceId: string, e: { messageId:
       timestamp: chTime(new Date(e.at)),
       received_at: chTime(new Date(e.at)),
       sent_at: null,
-      properties: '{}',
+      properties: JSON.stringify(e.properties ?? {}),
       context: '{}',
       traits: '{}',
     },
