@@ -1,18 +1,16 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type Server } from '../../src/api/index.js';
-import { chTime } from '../../src/analytics/index.js';
+import type { Server } from '../../src/api/index.js';
 import { systemActor } from '../../src/audit/index.js';
-import { manualClock, newId, type ManualClock } from '../../src/core/index.js';
+import { newId, type ManualClock } from '../../src/core/index.js';
 import { saveChannelSettings, SmsSimulator } from '../../src/channels/index.js';
-import { loadDemo } from '../../src/demo/index.js';
 import { runJourneysOnce } from '../../src/journeys/index.js';
 import { dispatchOnce } from '../../src/messages/index.js';
 import { installPlaybook, PLAYBOOKS } from '../../src/playbooks/index.js';
 import { segmentsTick } from '../../src/segments/index.js';
-import { clearTokenCache, mountWecomDemo, type WecomDemo, wecomIdle } from '../../src/wecom/index.js';
+import type { WecomDemo } from '../../src/wecom/index.js';
 import { insertOrder } from '../support/events.js';
-import { type TestCtx, testStores } from '../support/stores.js';
+import type { TestCtx } from '../support/stores.js';
+import { demoBrand, track as trackEvent } from './support.js';
 
 /**
  * "Each works on the demo brand as shipped": all eight templates installed live on the demo brand
@@ -30,10 +28,7 @@ let demo: WecomDemo;
 let sms: SmsSimulator;
 let ws: { id: string; timezone: string };
 
-const settle = async () => {
-  await demo.simulator.idle();
-  await wecomIdle();
-};
+let settle: () => Promise<void>;
 
 async function tick() {
   await segmentsTick(ctx);
@@ -42,12 +37,7 @@ async function tick() {
   await settle();
 }
 
-async function track(customerId: string, event: string, properties: Record<string, unknown>) {
-  const now = ctx.clock.now();
-  await ctx.events.insert('events', [
-    { workspace_id: ws.id, message_id: newId(), type: 'track', event, customer_id: customerId, user_id: '', anonymous_id: '', timestamp: chTime(now), received_at: chTime(now), sent_at: null, properties: JSON.stringify(properties), context: '{}', traits: '{}' },
-  ]);
-}
+const track = (customerId: string, event: string, properties: Record<string, unknown>) => trackEvent(ctx, ws.id, customerId, event, properties);
 
 async function order(customerId: string, totalFen: number) {
   const id = `o-${newId()}`;
@@ -56,17 +46,7 @@ async function order(customerId: string, totalFen: number) {
 }
 
 beforeAll(async () => {
-  clearTokenCache();
-  clock = manualClock('2026-06-15T02:10:00Z');
-  ctx = await testStores({ clock });
-  fs.mkdirSync(ctx.config.dataDir, { recursive: true });
-  const loaded = await loadDemo(ctx, { customers: 1500 });
-  ws = await ctx.db.selectFrom('workspaces').select(['id', 'timezone']).where('id', '=', loaded.workspaceId).executeTakeFirstOrThrow();
-  app = await buildServer(ctx, { logger: false });
-  demo = await mountWecomDemo(ctx, app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  await demo.connect(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+  ({ ctx, clock, app, demo, ws, settle } = await demoBrand(1500));
   sms = new SmsSimulator({ clock });
   const smsUrl = await sms.listen();
   await saveChannelSettings(ctx, ws.id, { sms: { url: `${smsUrl}/send` } }, { actor: systemActor });

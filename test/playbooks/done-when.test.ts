@@ -1,16 +1,14 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type Server } from '../../src/api/index.js';
-import { chTime } from '../../src/analytics/index.js';
-import { manualClock, newId, type ManualClock } from '../../src/core/index.js';
-import { loadDemo } from '../../src/demo/index.js';
+import type { Server } from '../../src/api/index.js';
+import type { ManualClock } from '../../src/core/index.js';
 import { runJourneysOnce } from '../../src/journeys/index.js';
 import { dispatchOnce } from '../../src/messages/index.js';
 import { NEW_CUSTOMER_TOUCHES } from '../../src/playbooks/index.js';
-import { clearTokenCache, mountWecomDemo, type WecomDemo, wecomIdle } from '../../src/wecom/index.js';
+import type { WecomDemo } from '../../src/wecom/index.js';
 import { apiKey, bearer } from '../support/app.js';
 import { insertOrder } from '../support/events.js';
-import { type TestCtx, testStores } from '../support/stores.js';
+import type { TestCtx } from '../support/stores.js';
+import { demoBrand, track as trackEvent } from './support.js';
 
 /**
  * Issue #7's "done when", tried as a new user would, on the demo brand with its simulated WeCom
@@ -33,10 +31,7 @@ let demo: WecomDemo;
 let ws: { id: string; timezone: string };
 let headers: Record<string, string>;
 
-const settle = async () => {
-  await demo.simulator.idle();
-  await wecomIdle();
-};
+let settle: () => Promise<void>;
 
 /** One tick of the workers, run `repeat` times (a scan or pass repeated must change nothing). */
 async function work(repeat = 1) {
@@ -83,26 +78,7 @@ async function runsOf(customerId: string, journeyId: string) {
   return ctx.db.selectFrom('journey_runs').selectAll().where('workspace_id', '=', ws.id).where('customer_id', '=', customerId).where('journey_id', '=', journeyId).execute();
 }
 
-async function track(customerId: string, event: string, properties: Record<string, unknown>) {
-  const now = ctx.clock.now();
-  await ctx.events.insert('events', [
-    {
-      workspace_id: ws.id,
-      message_id: newId(),
-      type: 'track',
-      event,
-      customer_id: customerId,
-      user_id: '',
-      anonymous_id: '',
-      timestamp: chTime(now),
-      received_at: chTime(now),
-      sent_at: null,
-      properties: JSON.stringify(properties),
-      context: '{}',
-      traits: '{}',
-    },
-  ]);
-}
+const track = (customerId: string, event: string, properties: Record<string, unknown>) => trackEvent(ctx, ws.id, customerId, event, properties);
 
 async function addContact(): Promise<{ customerId: string; externalUserid: string }> {
   const code = await ctx.db.selectFrom('wecom_codes').select('config_id').where('workspace_id', '=', ws.id).where('kind', '=', 'contact').where('name', '=', '小红书种草笔记').executeTakeFirstOrThrow();
@@ -113,18 +89,8 @@ async function addContact(): Promise<{ customerId: string; externalUserid: strin
 }
 
 beforeAll(async () => {
-  clearTokenCache();
   // 2026-06-15 10:10 in Shanghai: outside the golden windows, so the first touch has to wait.
-  clock = manualClock('2026-06-15T02:10:00Z');
-  ctx = await testStores({ clock });
-  fs.mkdirSync(ctx.config.dataDir, { recursive: true });
-  const loaded = await loadDemo(ctx, { customers: 200 });
-  ws = await ctx.db.selectFrom('workspaces').select(['id', 'timezone']).where('id', '=', loaded.workspaceId).executeTakeFirstOrThrow();
-  app = await buildServer(ctx, { logger: false });
-  demo = await mountWecomDemo(ctx, app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  await demo.connect(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+  ({ ctx, clock, app, demo, ws, settle } = await demoBrand(200));
   headers = bearer(await apiKey(ctx, ws.id, 'admin'));
   // The demo's own adds and joins happened; the operator installs the playbook a little later.
   clock.advance(10 * 60_000);
