@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { startLoop } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { recordAudit, systemActor } from '../audit/index.js';
 import { enqueueMessages } from '../messages/index.js';
@@ -214,21 +215,5 @@ export async function campaignsTick(ctx: Ctx, opts: TickOptions = {}): Promise<n
 
 /** Runs campaignsTick every `everyMs` (one pass at a time); returns a stop function. */
 export function startCampaignsWorker(ctx: Ctx, everyMs = 10_000): () => Promise<void> {
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const tick = () => {
-    if (stopped) return;
-    running ??= campaignsTick(ctx, { shouldStop: () => stopped })
-      .catch((err) => ctx.log.error({ err }, 'campaigns tick failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  tick();
-  const timer = setInterval(tick, everyMs);
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return startLoop((stopped) => campaignsTick(ctx, { shouldStop: stopped }), everyMs, (err) => ctx.log.error({ err }, 'campaigns tick failed'));
 }

@@ -11,6 +11,7 @@ export {
   toProblem,
 } from './errors.js';
 export { newId, isUuid } from './ids.js';
+export { startLoop } from './loop.js';
 export { type Logger, createLogger } from './logger.js';
 export { type Fen, yuanToFen, fenToYuan, formatFen } from './money.js';
 export { type Secrets, createSecrets, loadMasterKey, nameSearchTokens } from './secrets.js';
