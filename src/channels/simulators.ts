@@ -16,6 +16,19 @@ export interface SimSms {
   status: 'sent' | 'delivered' | 'failed';
 }
 
+/** A simulator's plugin served on a free local port. */
+async function serveLocal(plugin: FastifyPluginAsync): Promise<FastifyInstance> {
+  const app = Fastify();
+  await app.register(plugin);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app;
+}
+
+const localUrl = (app: FastifyInstance) => {
+  const a = app.server.address();
+  return `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+};
+
 /**
  * A local SMS gateway speaking the generic HTTP provider protocol: POST /send {phone, text, ref}
  * (signed, Idempotency-Key: a repeated key returns the first message), GET /messages; a person
@@ -63,12 +76,8 @@ export class SmsSimulator {
   }
 
   async listen(): Promise<string> {
-    const app = Fastify();
-    await app.register(this.plugin);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    this.server = app;
-    const a = app.server.address();
-    return `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    this.server = await serveLocal(this.plugin);
+    return localUrl(this.server);
   }
 
   async close(): Promise<void> {
@@ -148,12 +157,8 @@ export class MiniprogramSimulator {
   }
 
   async listen(): Promise<string> {
-    const app = Fastify();
-    await app.register(this.plugin);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    this.server = app;
-    const a = app.server.address();
-    return `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    this.server = await serveLocal(this.plugin);
+    return localUrl(this.server);
   }
 
   async close(): Promise<void> {
