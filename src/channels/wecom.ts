@@ -40,6 +40,17 @@ function failure(err: unknown): SendOutcome {
   return { status: 'failed', transient: true, error: `WeCom: ${(err as Error).message}` };
 }
 
+/** Calls WeCom with the workspace's client: no corp or secret fails for good, a WeCom error as failure() says. */
+async function withClient(i: SendInput, secret: 'contact' | 'agent', call: (cl: { c: WeComClient; agentId: string }) => Promise<SendOutcome>): Promise<SendOutcome> {
+  const cl = await client(i.ctx, i.workspaceId, secret);
+  if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
+  try {
+    return await call(cl);
+  } catch (err) {
+    return failure(err);
+  }
+}
+
 const text = (i: SendInput) => (typeof i.content.text === 'string' && i.content.text ? { content: i.content.text } : undefined);
 
 /** 1v1 through the customer's owning staff: add_msg_template for one external contact. */
@@ -47,22 +58,19 @@ export const wecomOneToOne: Provider = {
   channel: 'wecom_1v1',
   idempotent: false,
   async send(i) {
-    if (!i.recipient.wecom) return { status: 'unreachable', reason: 'the customer is not a WeCom contact of any staff member' };
-    const cl = await client(i.ctx, i.workspaceId, 'contact');
-    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
-    try {
+    const wecom = i.recipient.wecom;
+    if (!wecom) return { status: 'unreachable', reason: 'the customer is not a WeCom contact of any staff member' };
+    return withClient(i, 'contact', async (cl) => {
       const res = await wecomApi.addMsgTemplate(cl.c, {
         chat_type: 'single',
-        external_userid: [i.recipient.wecom.externalUserid],
-        sender: i.recipient.wecom.userid,
+        external_userid: [wecom.externalUserid],
+        sender: wecom.userid,
         text: text(i),
         attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
       });
       if (res.fail_list.length) return { status: 'unreachable', reason: `WeCom refused the recipient (${res.fail_list.join(', ')})` };
-      return { status: 'sent', providerRef: res.msgid, detail: { sender: i.recipient.wecom.userid, externalUserid: i.recipient.wecom.externalUserid, awaiting: 'staff confirmation' } };
-    } catch (err) {
-      return failure(err);
-    }
+      return { status: 'sent', providerRef: res.msgid, detail: { sender: wecom.userid, externalUserid: wecom.externalUserid, awaiting: 'staff confirmation' } };
+    });
   },
 };
 
@@ -92,9 +100,7 @@ export const wecomGroup: Provider = {
     if (shared) return { status: 'sent', providerRef: shared, detail: { sender, shared: true } };
     const groups = await i.ctx.db.selectFrom('wecom_groups').select('chat_id').where('workspace_id', '=', i.workspaceId).where('owner', '=', sender).where('dismissed_at', 'is', null).execute();
     if (groups.length === 0) return { status: 'unreachable', reason: `staff ${sender} owns no customer group` };
-    const cl = await client(i.ctx, i.workspaceId, 'contact');
-    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
-    try {
+    return withClient(i, 'contact', async (cl) => {
       const res = await wecomApi.addMsgTemplate(cl.c, {
         chat_type: 'group',
         chat_id_list: groups.slice(0, 2000).map((g) => g.chat_id),
@@ -103,9 +109,7 @@ export const wecomGroup: Provider = {
         attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
       });
       return { status: 'sent', providerRef: res.msgid, detail: { sender, groups: groups.length } };
-    } catch (err) {
-      return failure(err);
-    }
+    });
   },
 };
 
@@ -118,18 +122,14 @@ export const wecomMoments: Provider = {
     if (!sender) return { status: 'unreachable', reason: 'the customer has no owning staff member' };
     const shared = await sharedTask(i, sender);
     if (shared) return { status: 'sent', providerRef: shared, detail: { sender, shared: true } };
-    const cl = await client(i.ctx, i.workspaceId, 'contact');
-    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
-    try {
+    return withClient(i, 'contact', async (cl) => {
       const res = await wecomApi.addMomentTask(cl.c, {
         text: text(i),
         attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
         visible_range: { sender_list: { user_list: [sender] } },
       });
       return { status: 'sent', providerRef: res.jobid, detail: { sender } };
-    } catch (err) {
-      return failure(err);
-    }
+    });
   },
 };
 
@@ -140,14 +140,10 @@ export const wecomApp: Provider = {
   async send(i) {
     const to = (i.content.touser as string | undefined) ?? i.recipient.staffUserid;
     if (!to) return { status: 'unreachable', reason: 'the customer has no owning staff member to notify' };
-    const cl = await client(i.ctx, i.workspaceId, 'agent');
-    if (typeof cl === 'string') return { status: 'failed', transient: false, error: cl };
-    try {
+    return withClient(i, 'agent', async (cl) => {
       const res = await wecomApi.sendAppMessage(cl.c, { touser: to, msgtype: 'text', agentid: Number(cl.agentId), text: { content: String(i.content.text ?? '') } });
       return { status: 'delivered', providerRef: res.msgid ?? `app:${i.messageId}`, detail: { sender: to } };
-    } catch (err) {
-      return failure(err);
-    }
+    });
   },
 };
 
