@@ -4,7 +4,8 @@ import type { Ctx, StateDB } from '../store/index.js';
 import { type Actor, recordAudit } from '../audit/index.js';
 import type { Principal } from '../auth/index.js';
 import { type CampaignData, type CampaignInput, campaignInput } from './model.js';
-import type { CampaignStatus, CampaignsTable, CampaignVariant } from './schema.js';
+import type { CampaignsTable } from './schema.js';
+import type { Campaign, CampaignStatus } from './view-types.js';
 
 /**
  * Campaigns (群发): an operator drafts one (audience segment, channel, A/B variants, holdout,
@@ -16,35 +17,7 @@ import type { CampaignStatus, CampaignsTable, CampaignVariant } from './schema.j
  * owner answers for the brand and may be the only person in a small one).
  */
 
-export interface Campaign {
-  id: string;
-  name: string;
-  description: string;
-  segmentId: string;
-  channel: string;
-  variants: CampaignVariant[];
-  holdoutPercent: number;
-  schedule: { mode: 'now' } | { mode: 'at'; at: string };
-  golden: boolean;
-  attributionDays: number;
-  status: CampaignStatus;
-  createdAt: Date;
-  createdBy: { id: string | null; name: string | null };
-  updatedAt: Date;
-  submittedAt: Date | null;
-  submittedBy: string | null;
-  approvedAt: Date | null;
-  approvedBy: string | null;
-  rejectedAt: Date | null;
-  rejectedBy: string | null;
-  rejectReason: string | null;
-  dueAt: Date | null;
-  startedAt: Date | null;
-  sentAt: Date | null;
-  cancelledAt: Date | null;
-  cancelledBy: string | null;
-  recipients: number;
-}
+export type { Campaign };
 
 export interface By {
   actor: Actor;

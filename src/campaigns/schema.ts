@@ -1,17 +1,11 @@
 import type { ColumnType } from 'kysely';
+import type { CampaignStatus, CampaignVariant } from './view-types.js';
 
 /** State-store tables of the campaigns module (src/store/migrations/state-campaigns.ts). */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
-export const CAMPAIGN_STATUSES = ['draft', 'pending_approval', 'approved', 'rejected', 'scheduled', 'sending', 'sent', 'cancelled'] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
-
-export interface CampaignVariant {
-  key: string;
-  templateId: string;
-  weight: number;
-}
+export { CAMPAIGN_STATUSES, type CampaignStatus, type CampaignVariant } from './view-types.js';
 
 export interface CampaignsTable {
   workspace_id: string;

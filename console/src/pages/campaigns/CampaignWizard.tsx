@@ -14,6 +14,7 @@ import { ChannelSelect, TemplatePicker } from '../../journeys/fields';
 import { useRefs } from '../../journeys/refs';
 import { StatusTag } from '../../journeys/StatusTag';
 import type { Segment } from '../segments/types';
+import type { Channel } from '../../journeys/types';
 import type { Campaign, CampaignInput } from './types';
 
 const EMPTY: CampaignInput = {
@@ -74,7 +75,7 @@ function Wizard({ campaign }: { campaign: Campaign | null }) {
   const size = segments.data?.items.find((s) => s.id === segmentId)?.members;
 
   useEffect(() => {
-    form.setFieldsValue(campaign ? { ...EMPTY, ...campaign } : EMPTY);
+    form.setFieldsValue(campaign ? { ...EMPTY, ...campaign, channel: campaign.channel as Channel } : EMPTY);
   }, [campaign, form]);
 
   const save = async (submit: boolean) => {
