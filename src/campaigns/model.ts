@@ -45,7 +45,7 @@ export const campaignInput = z
     golden: z.boolean().default(false).describe('defer each message to the next golden window'),
     attributionDays: z.number().int().min(1).max(90).default(7).describe('orders within this many days after the send count as conversions'),
   })
-  .strict()
-  .meta({ id: 'CampaignInput' });
+  // No component id: its input (defaults optional) and output shapes differ, which OpenAPI components can't share.
+  .strict();
 export type CampaignInput = z.input<typeof campaignInput>;
 export type CampaignData = z.output<typeof campaignInput>;
