@@ -18,8 +18,8 @@ export interface EnqueueInput {
   /** Counts against frequency caps. */
   marketing: boolean;
   notBefore?: Date;
-  /** The caller's `ctx.clock.now()`: creation time (and the due time without notBefore). Pass it: the outbox has no clock of its own. */
-  now?: Date;
+  /** The caller's `ctx.clock.now()`: creation time, and the due time without notBefore (the outbox has no clock of its own). */
+  now: Date;
 }
 
 export interface EnqueueResult {
@@ -29,7 +29,7 @@ export interface EnqueueResult {
 
 /** The outbox row of one message: queued, due at notBefore (or at once), id from its creation time. */
 function messageRow(input: EnqueueInput): Insertable<StateDB['messages']> {
-  const now = input.now ?? new Date();
+  const now = input.now;
   return {
     workspace_id: input.workspaceId,
     id: newId({ now: () => now }),
@@ -48,7 +48,7 @@ function messageRow(input: EnqueueInput): Insertable<StateDB['messages']> {
     status: 'queued',
     attempts: 0,
     // Without notBefore or now the row is due at once, whatever the dispatcher's clock says.
-    not_before: input.notBefore ?? input.now ?? new Date(0),
+    not_before: input.notBefore ?? now,
     created_at: now,
   };
 }
