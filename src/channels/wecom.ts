@@ -52,6 +52,7 @@ async function withClient(i: SendInput, secret: 'contact' | 'agent', call: (cl: 
 }
 
 const text = (i: SendInput) => (typeof i.content.text === 'string' && i.content.text ? { content: i.content.text } : undefined);
+const attachments = (i: SendInput) => toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined);
 
 /** 1v1 through the customer's owning staff: add_msg_template for one external contact. */
 export const wecomOneToOne: Provider = {
@@ -66,7 +67,7 @@ export const wecomOneToOne: Provider = {
         external_userid: [wecom.externalUserid],
         sender: wecom.userid,
         text: text(i),
-        attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
+        attachments: attachments(i),
       });
       if (res.fail_list.length) return { status: 'unreachable', reason: `WeCom refused the recipient (${res.fail_list.join(', ')})` };
       return { status: 'sent', providerRef: res.msgid, detail: { sender: wecom.userid, externalUserid: wecom.externalUserid, awaiting: 'staff confirmation' } };
@@ -89,48 +90,51 @@ async function sharedTask(i: SendInput, sender: string): Promise<string | null> 
   return row?.provider_ref ?? null;
 }
 
+/** Sends made once per owning staff member: later customers of the same owner share the first task. */
+async function oncePerOwner(i: SendInput, send: (sender: string) => Promise<SendOutcome>): Promise<SendOutcome> {
+  const sender = i.recipient.staffUserid;
+  if (!sender) return { status: 'unreachable', reason: 'the customer has no owning staff member' };
+  const shared = await sharedTask(i, sender);
+  if (shared) return { status: 'sent', providerRef: shared, detail: { sender, shared: true } };
+  return send(sender);
+}
+
 /** Group send (群发到客户群) by the customer's owner to the groups they own; one task per staff member and source. */
 export const wecomGroup: Provider = {
   channel: 'wecom_group',
   idempotent: false,
-  async send(i) {
-    const sender = i.recipient.staffUserid;
-    if (!sender) return { status: 'unreachable', reason: 'the customer has no owning staff member' };
-    const shared = await sharedTask(i, sender);
-    if (shared) return { status: 'sent', providerRef: shared, detail: { sender, shared: true } };
-    const groups = await i.ctx.db.selectFrom('wecom_groups').select('chat_id').where('workspace_id', '=', i.workspaceId).where('owner', '=', sender).where('dismissed_at', 'is', null).execute();
-    if (groups.length === 0) return { status: 'unreachable', reason: `staff ${sender} owns no customer group` };
-    return withClient(i, 'contact', async (cl) => {
-      const res = await wecomApi.addMsgTemplate(cl.c, {
-        chat_type: 'group',
-        chat_id_list: groups.slice(0, 2000).map((g) => g.chat_id),
-        sender,
-        text: text(i),
-        attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
+  send: (i) =>
+    oncePerOwner(i, async (sender) => {
+      const groups = await i.ctx.db.selectFrom('wecom_groups').select('chat_id').where('workspace_id', '=', i.workspaceId).where('owner', '=', sender).where('dismissed_at', 'is', null).execute();
+      if (groups.length === 0) return { status: 'unreachable', reason: `staff ${sender} owns no customer group` };
+      return withClient(i, 'contact', async (cl) => {
+        const res = await wecomApi.addMsgTemplate(cl.c, {
+          chat_type: 'group',
+          chat_id_list: groups.slice(0, 2000).map((g) => g.chat_id),
+          sender,
+          text: text(i),
+          attachments: attachments(i),
+        });
+        return { status: 'sent', providerRef: res.msgid, detail: { sender, groups: groups.length } };
       });
-      return { status: 'sent', providerRef: res.msgid, detail: { sender, groups: groups.length } };
-    });
-  },
+    }),
 };
 
 /** 朋友圈 (add_moment_task) visible to the customer's owner's contacts; one task per staff member and source. */
 export const wecomMoments: Provider = {
   channel: 'wecom_moments',
   idempotent: false,
-  async send(i) {
-    const sender = i.recipient.staffUserid;
-    if (!sender) return { status: 'unreachable', reason: 'the customer has no owning staff member' };
-    const shared = await sharedTask(i, sender);
-    if (shared) return { status: 'sent', providerRef: shared, detail: { sender, shared: true } };
-    return withClient(i, 'contact', async (cl) => {
-      const res = await wecomApi.addMomentTask(cl.c, {
-        text: text(i),
-        attachments: toWecomAttachments(i.content.attachments as WecomAttachment[] | undefined),
-        visible_range: { sender_list: { user_list: [sender] } },
-      });
-      return { status: 'sent', providerRef: res.jobid, detail: { sender } };
-    });
-  },
+  send: (i) =>
+    oncePerOwner(i, (sender) =>
+      withClient(i, 'contact', async (cl) => {
+        const res = await wecomApi.addMomentTask(cl.c, {
+          text: text(i),
+          attachments: attachments(i),
+          visible_range: { sender_list: { user_list: [sender] } },
+        });
+        return { status: 'sent', providerRef: res.jobid, detail: { sender } };
+      }),
+    ),
 };
 
 /** 应用消息 to the customer's staff member (task notices). */

@@ -191,8 +191,8 @@ export function loose(v: unknown): unknown {
   return t;
 }
 
-/** A JSON object given as a JSONL object or as JSON text in a CSV cell. */
-export function object(v: unknown): Parsed<Record<string, unknown>> {
+/** A JSON value of one kind, given as such in JSONL or as JSON text in a CSV cell. */
+function json<T>(v: unknown, fits: (x: object) => boolean, what: string): Parsed<T> {
   let value = v;
   if (typeof v === 'string') {
     const t = text(v);
@@ -200,25 +200,15 @@ export function object(v: unknown): Parsed<Record<string, unknown>> {
     try {
       value = JSON.parse(t);
     } catch {
-      return bad('is not a JSON object');
+      return bad(`is not ${what}`);
     }
   }
   if (value === null || value === undefined) return undefined;
-  return typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : bad('is not a JSON object');
+  return typeof value === 'object' && fits(value) ? (value as T) : bad(`is not ${what}`);
 }
 
+/** A JSON object given as a JSONL object or as JSON text in a CSV cell. */
+export const object = (v: unknown): Parsed<Record<string, unknown>> => json(v, (x) => !Array.isArray(x), 'a JSON object');
+
 /** A JSON list given as a JSONL list or as JSON text in a CSV cell. */
-export function list(v: unknown): Parsed<unknown[]> {
-  let value = v;
-  if (typeof v === 'string') {
-    const t = text(v);
-    if (t === undefined || isError(t)) return t;
-    try {
-      value = JSON.parse(t);
-    } catch {
-      return bad('is not a JSON list');
-    }
-  }
-  if (value === null || value === undefined) return undefined;
-  return Array.isArray(value) ? value : bad('is not a JSON list');
-}
+export const list = (v: unknown): Parsed<unknown[]> => json(v, Array.isArray, 'a JSON list');
