@@ -14,7 +14,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: pureUnits.map((p) => `${p}/*.test.ts`) } },
       { extends: true, test: { name: 'pglite', include: ['test/**/*.test.ts'], exclude: [...pureUnits, ...browser], env: { SIYU_TEST_STORE: 'pglite' } } },
       { extends: true, test: { name: 'postgres', include: ['test/**/*.test.ts'], exclude: [...pureUnits, ...browser], env: { SIYU_TEST_STORE: 'postgres' } } },
-      { extends: true, test: { name: 'e2e', include: browser.map((p) => `${p}/*.test.ts`), fileParallelism: false } },
+      { extends: true, test: { name: 'e2e', include: browser.map((p) => `${p}/*.test.ts`), fileParallelism: false, globalSetup: ['test/e2e/global-setup.ts'] } },
     ],
   },
 });

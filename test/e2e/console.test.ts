@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Analytics } from '@segment/analytics-node';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../src/analytics/index.js';
 import { buildServer, type Server } from '../../src/api/index.js';
@@ -12,6 +11,7 @@ import { loadDemo } from '../../src/demo/index.js';
 import { manualClock, type ManualClock } from '../../src/core/index.js';
 import { startIngestWorker } from '../../src/ingest/index.js';
 import { apiKey, bearer } from '../support/app.js';
+import { launchChromium } from './support.js';
 import { testStores, type TestCtx } from '../support/stores.js';
 
 // Logs in to the built console in Debian's Chromium, checks the dashboard against the stores,
@@ -26,10 +26,6 @@ let workspace: { id: string; timezone: string };
 const digits = (s: string | null) => (s ?? '').replace(/\D/g, '');
 
 beforeAll(async () => {
-  if (!fs.existsSync('console/dist/index.html')) {
-    const build = spawnSync('npx', ['vite', 'build', '--config', 'console/vite.config.ts'], { stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('console build failed');
-  }
   ctx = await testStores({ clock: manualClock(new Date()) });
   const demo = await loadDemo(ctx, { customers: 400 });
   workspace = { id: demo.workspaceId, timezone: 'Asia/Shanghai' };
@@ -37,10 +33,7 @@ beforeAll(async () => {
   await setMembership(ctx, demo.workspaceId, op.id, 'owner', systemActor);
   app = await buildServer(ctx, { console: true, logger: false });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   fs.mkdirSync(shots, { recursive: true });
 });
 

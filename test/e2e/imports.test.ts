@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer, type Server } from '../../src/api/index.js';
 import { systemActor } from '../../src/audit/index.js';
 import { createOperator, ensureWorkspace, setMembership } from '../../src/auth/index.js';
 import { manualClock } from '../../src/core/index.js';
 import { startImportWorker } from '../../src/imports/index.js';
+import { launchChromium } from './support.js';
 import { testStores, type TestCtx } from '../support/stores.js';
 import { ordersCsv } from '../imports/support.js';
 
@@ -21,8 +21,6 @@ let url: string;
 let stopWorker: () => Promise<void>;
 
 beforeAll(async () => {
-  const build = spawnSync('npx', ['vite', 'build', '--config', 'console/vite.config.ts'], { stdio: 'ignore' });
-  if (build.status !== 0) throw new Error('console build failed');
   ctx = await testStores({ clock: manualClock(new Date()) });
   const { workspace } = await ensureWorkspace(ctx, { slug: 'shop', name: '花漾' }, systemActor);
   const op = await createOperator(ctx, { email: 'ops@siyu.test', name: 'Ops', password: 'ops-password' });
@@ -30,10 +28,7 @@ beforeAll(async () => {
   app = await buildServer(ctx, { console: true, logger: false });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   stopWorker = startImportWorker(ctx, { intervalMs: 50 });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   fs.mkdirSync(shots, { recursive: true });
 }, 300_000);
 

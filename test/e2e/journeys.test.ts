@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type Server } from '../../src/api/index.js';
 import { systemActor } from '../../src/audit/index.js';
@@ -12,6 +11,7 @@ import { manualClock } from '../../src/core/index.js';
 import { enterJourney, runJourneysOnce } from '../../src/journeys/index.js';
 import { createTemplate } from '../../src/messages/index.js';
 import { createSegment } from '../../src/segments/index.js';
+import { launchChromium, signIn } from './support.js';
 import { testStores, type TestCtx } from '../support/stores.js';
 
 // Issue #7 as an operator does it in the console: install 30天流失分层召回 from the template
@@ -26,9 +26,6 @@ let url: string;
 let workspaceId: string;
 
 beforeAll(async () => {
-  // Always rebuilt: a console/dist from before these pages existed would not have them.
-  const build = spawnSync('npx', ['vite', 'build', '--config', 'console/vite.config.ts'], { stdio: 'ignore' });
-  if (build.status !== 0) throw new Error('console build failed');
   ctx = await testStores({ clock: manualClock(new Date()) });
   const demo = await loadDemo(ctx, { customers: 300 });
   workspaceId = demo.workspaceId;
@@ -36,10 +33,7 @@ beforeAll(async () => {
   await setMembership(ctx, demo.workspaceId, op.id, 'owner', systemActor);
   app = await buildServer(ctx, { console: true, logger: false });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   fs.mkdirSync(shots, { recursive: true });
 }, 300_000);
 
@@ -49,15 +43,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function login(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' });
-  await page.goto(`${url}/login`);
-  await page.getByTestId('login-email').fill('jrn@siyu.test');
-  await page.getByTestId('login-password').fill('jrn-password');
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  return page;
-}
+const login = (): Promise<Page> => signIn(browser, url, 'jrn@siyu.test', 'jrn-password', 1600);
 
 /** Opens an antd Select and clicks the option whose text contains `text`. */
 async function pick(page: Page, select: Locator, text: string | RegExp) {

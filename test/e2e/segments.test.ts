@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type Server } from '../../src/api/index.js';
 import { systemActor } from '../../src/audit/index.js';
@@ -9,6 +8,7 @@ import { createOperator, principalFor, setMembership } from '../../src/auth/inde
 import { loadDemo } from '../../src/demo/index.js';
 import { manualClock } from '../../src/core/index.js';
 import { previewRule, rfmSummary, type Rule } from '../../src/segments/index.js';
+import { launchChromium, signIn } from './support.js';
 import { testStores, type TestCtx } from '../support/stores.js';
 
 // The issue's "done when", as a new user would do it in the console: look at the RFM page, build
@@ -22,9 +22,6 @@ let url: string;
 let workspace: { id: string; slug: string; name: string; timezone: string };
 
 beforeAll(async () => {
-  // Always rebuilt: a console/dist from before these pages existed would not have them.
-  const build = spawnSync('npx', ['vite', 'build', '--config', 'console/vite.config.ts'], { stdio: 'ignore' });
-  if (build.status !== 0) throw new Error('console build failed');
   ctx = await testStores({ clock: manualClock(new Date()) });
   const demo = await loadDemo(ctx, { customers: 600 });
   workspace = { id: demo.workspaceId, slug: 'demo', name: 'demo', timezone: 'Asia/Shanghai' };
@@ -32,10 +29,7 @@ beforeAll(async () => {
   await setMembership(ctx, demo.workspaceId, op.id, 'owner', systemActor);
   app = await buildServer(ctx, { console: true, logger: false });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   fs.mkdirSync(shots, { recursive: true });
 }, 300_000);
 
@@ -45,15 +39,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function login(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN' });
-  await page.goto(`${url}/login`);
-  await page.getByTestId('login-email').fill('seg@siyu.test');
-  await page.getByTestId('login-password').fill('seg-password');
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  return page;
-}
+const login = (): Promise<Page> => signIn(browser, url, 'seg@siyu.test', 'seg-password');
 
 async function addCondition(page: Page, label: string) {
   await page.getByTestId('rule-add').last().click();
