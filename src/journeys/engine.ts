@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { newId } from '../core/index.js';
 import type { Ctx, StateDB } from '../store/index.js';
 import { BUILTIN_TEMPLATE_ID, type EnqueueInput, enqueueMessage, enqueueMessages, nextGoldenWindow } from '../messages/index.js';
@@ -8,7 +8,7 @@ import { bucket, evaluateCondition } from './conditions.js';
 import { nextLocalTime } from './clock.js';
 import { loadVersion } from './enter.js';
 import { durationMs, type Step } from './model.js';
-import type { RunContext, RunStatus, WaitEvent } from './schema.js';
+import type { JourneyRunsTable } from './schema.js';
 
 /** A template id meaning "the channel's built-in content" (group invites without a template, webhooks; src/messages renders them). */
 export { BUILTIN_TEMPLATE_ID };
@@ -17,23 +17,9 @@ export const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 3_600_000, 6 * 3_600_0
 /** Steps executed for one run in one pass at most (a valid graph waits long before that). */
 const MAX_STEPS_PER_PASS = 200;
 
-interface RunRow {
-  workspace_id: string;
-  id: string;
-  journey_id: string;
-  version: number;
-  customer_id: string;
-  status: RunStatus;
-  step_id: string | null;
-  seq: number;
-  entered_at: Date;
-  next_at: Date | null;
-  wait_event: WaitEvent | null;
-  holdout: boolean;
-  arm: string | null;
-  context: RunContext;
-  attempts: number;
-}
+/** The columns a claimed run is advanced with. */
+const CLAIMED = ['workspace_id', 'id', 'journey_id', 'version', 'customer_id', 'status', 'step_id', 'seq', 'entered_at', 'next_at', 'wait_event', 'holdout', 'arm', 'context', 'attempts'] as const;
+type RunRow = Selectable<Pick<JourneyRunsTable, (typeof CLAIMED)[number]>>;
 
 interface StepRow {
   workspace_id: string;
@@ -81,8 +67,7 @@ async function executeBatch(ctx: Ctx, size: number, opts: EngineOptions, isolate
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
     const claimed = await sql<RunRow>`
-      SELECT r.workspace_id, r.id, r.journey_id, r.version, r.customer_id, r.status, r.step_id, r.seq, r.entered_at, r.next_at,
-             r.wait_event, r.holdout, r.arm, r.context, r.attempts
+      SELECT ${sql.join(CLAIMED.map((c) => sql.ref(`r.${c}`)))}
       FROM journey_runs r
       WHERE r.status IN ('active', 'waiting') AND r.next_at IS NOT NULL AND r.next_at <= ${now}
         AND EXISTS (SELECT 1 FROM journeys j WHERE j.workspace_id = r.workspace_id AND j.id = r.journey_id AND j.status = 'live')

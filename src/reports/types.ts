@@ -1,5 +1,6 @@
 // Result types of the reports, kept free of runtime imports: the console imports them (type-only, as Wire<…>).
 
+import type { StepCounts as LiveStepCounts } from '../journeys/view-types.js';
 import type { ConversionLift, MeanLift } from './stats.js';
 
 export interface GroupStats {
@@ -30,12 +31,8 @@ export interface CampaignReport {
   lift: { conversion: ConversionLift; revenuePerRecipientFen: MeanLift } | null;
 }
 
-export interface StepCounts {
-  entered: number;
-  waiting: number;
-  passed: number;
-  exited: number;
-  converted: number;
+/** A step's live counts, plus the runs that failed on it. */
+export interface StepCounts extends LiveStepCounts {
   failed: number;
 }
 
