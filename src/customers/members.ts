@@ -29,3 +29,16 @@ export async function rootCustomer(db: StateStore, workspaceId: string, id: stri
     SELECT id FROM up WHERE parent IS NULL`.execute(db);
   return rows[0]?.id ?? null;
 }
+
+/** The live customer each of many (possibly merged) customers belongs to now; unknown ids are left out. */
+export async function rootCustomers(db: StateStore, workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await sql<{ id: string; root: string }>`
+    WITH RECURSIVE up(id, at, parent) AS (
+      SELECT id, id, merged_into FROM customers WHERE workspace_id = ${workspaceId} AND id = ANY(${sql.val([...new Set(ids)])}::uuid[])
+      UNION ALL
+      SELECT up.id, c.id, c.merged_into FROM customers c JOIN up ON c.workspace_id = ${workspaceId} AND c.id = up.parent
+    )
+    SELECT id, at AS root FROM up WHERE parent IS NULL`.execute(db);
+  return new Map(rows.map((r) => [r.id, r.root]));
+}

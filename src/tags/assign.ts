@@ -70,11 +70,11 @@ export async function addTag(ctx: Ctx, ws: Workspace, tagId: string, targets: Ta
   return result;
 }
 
-export async function removeTag(ctx: Ctx, ws: Workspace, tagId: string, targets: TagTargets, by: By): Promise<RunResult> {
+export async function removeTag(ctx: Ctx, ws: Workspace, tagId: string, targets: TagTargets, by: By, source?: string): Promise<RunResult> {
   const tag = await getTag(ctx, ws.id, tagId);
   manualOnly(tag);
-  const { target, source } = await resolveTargets(ctx, ws, tagTargets.parse(targets));
-  const result = await refreshAudience(ctx, ws.id, { audience: `tag:${tag.id}`, desired: () => NOBODY, scope: target, source, actor: by.actor.name ?? by.actor.type });
+  const { target, source: how } = await resolveTargets(ctx, ws, tagTargets.parse(targets));
+  const result = await refreshAudience(ctx, ws.id, { audience: `tag:${tag.id}`, desired: () => NOBODY, scope: target, source: source ?? how, actor: by.actor.name ?? by.actor.type });
   await updateCount(ctx, ws.id, tag.id);
   return result;
 }

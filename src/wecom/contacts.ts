@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { chTime, type Ctx } from '../store/index.js';
 import { getExternalContact, markTags, sendWelcome } from './api.js';
+import { pullTags } from './tag-sync.js';
 import type { WeComClient } from './client.js';
 import { type LiveCode, advanceLiveCode, toLiveCode } from './codes.js';
 import { WeComError } from './errors.js';
@@ -32,6 +33,7 @@ export async function upsertRelation(ctx: Ctx, workspaceId: string, r: RelationI
     state: r.follow.state ?? null,
     code_id: r.codeId,
     tags: JSON.stringify(await tagNames(ctx, workspaceId, r.tagIds)),
+    tag_ids: JSON.stringify(r.tagIds),
     half: r.half ?? false,
     added_at: new Date(r.follow.createtime * 1000),
     deleted_at: null,
@@ -91,6 +93,7 @@ export async function contactAdded(ctx: Ctx, workspaceId: string, client: WeComC
   }
   const customerId = await linkContact(ctx, workspaceId, { externalUserid: ev.externalUserid, unionid: contact.unionid, name: contact.name, at, channel: code?.channel, staffUserid: ev.userid });
   await upsertRelation(ctx, workspaceId, { externalUserid: ev.externalUserid, userid: ev.userid, customerId, follow, tagIds: [...tagIds], codeId: code?.id ?? null, half: ev.half, welcomeStatus: welcome });
+  await pullTags(ctx, workspaceId, { customerId, userid: ev.userid, before: [], after: [...tagIds] });
   await ctx.events.insert('events', [
     {
       workspace_id: workspaceId,
@@ -113,13 +116,14 @@ export async function contactAdded(ctx: Ctx, workspaceId: string, client: WeComC
 
 /** edit_external_contact: remark, description and tags as WeCom has them now. */
 export async function contactEdited(ctx: Ctx, workspaceId: string, client: WeComClient, ev: { userid: string; externalUserid: string }): Promise<void> {
-  const existing = await ctx.db.selectFrom('wecom_relations').select(['customer_id', 'code_id', 'half']).where('workspace_id', '=', workspaceId).where('external_userid', '=', ev.externalUserid).where('userid', '=', ev.userid).executeTakeFirst();
+  const existing = await ctx.db.selectFrom('wecom_relations').select(['customer_id', 'code_id', 'half', 'tag_ids']).where('workspace_id', '=', workspaceId).where('external_userid', '=', ev.externalUserid).where('userid', '=', ev.userid).executeTakeFirst();
   const { external_contact: contact, follow_user } = await getExternalContact(client, ev.externalUserid);
   const follow = follow_user.find((f) => f.userid === ev.userid);
   if (!follow) return;
   const customerId = existing?.customer_id ?? (await linkContact(ctx, workspaceId, { externalUserid: ev.externalUserid, unionid: contact.unionid, name: contact.name, at: new Date(follow.createtime * 1000), staffUserid: ev.userid }));
   const tagIds = (follow.tags ?? []).map((t) => t.tag_id).filter((t): t is string => !!t);
   await upsertRelation(ctx, workspaceId, { externalUserid: ev.externalUserid, userid: ev.userid, customerId, follow, tagIds, codeId: existing?.code_id ?? null, half: false });
+  await pullTags(ctx, workspaceId, { customerId, userid: ev.userid, before: existing?.tag_ids ?? [], after: tagIds });
 }
 
 /** The relation ended: the staff member deleted the customer, or the customer deleted them. */

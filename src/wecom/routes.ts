@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { can } from '../auth/index.js';
+import type { Actor } from '../audit/index.js';
 import { isoDate, wire } from '../api/wire.js';
 import { codeRow, createLiveCode, deleteLiveCode, getLiveCode, listLiveCodes, liveCodeInput, updateLiveCode } from './codes.js';
 import { createGroupCode, deleteGroupCode, getGroupCode, groupCodeInput, listGroupCodes } from './groups.js';
@@ -14,6 +15,7 @@ import { STRATEGIES } from './pool.js';
 import { loadCredentials, saveSettings, settingsInput, settingsView, testConnection } from './settings.js';
 import { liveCodeStats, statsQuery } from './stats.js';
 import { syncAll } from './sync.js';
+import { linkWecomTag, listCorpTagRows, pushTags, unlinkWecomTag } from './tag-sync.js';
 import { startTransfer, transferInput, transferQuery, transferStatus } from './transfers.js';
 import { customerRelations, listGroups, listStaff } from './views.js';
 import { WELCOME_TEMPLATES, welcomeMessage } from './welcome.js';
@@ -109,6 +111,8 @@ const relation = z.object({
   welcome: z.string().nullable(),
 });
 const idParams = z.object({ id: z.string().uuid() });
+const corpTag = z.object({ tagId: z.string(), name: z.string(), groupId: z.string(), groupName: z.string(), linkedTagId: z.string().nullable() });
+const tagLink = z.object({ tagId: z.string(), wecomTagId: z.string(), wecomTagName: z.string(), wecomGroupName: z.string() });
 const tags = ['wecom'];
 
 function origin(ctx: Ctx, req: FastifyRequest): string {
@@ -285,6 +289,40 @@ export const wecomRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ct
     '/api/wecom/customers/:id/relations',
     { config: { permission: 'customers:read' }, schema: { tags, summary: 'Staff relations of a customer (remark, add time and way, state, tags)', params: z.object({ id: z.string().uuid() }), response: { 200: z.object({ items: z.array(relation) }) } } },
     async (req) => ({ items: wire(await customerRelations(ctx, req.principal.workspace.id, req.params.id, can(req.principal, 'pii:read'))) }),
+  );
+
+  const tagParams = z.object({ id: z.string().uuid() });
+  const by = (req: { principal: { actor: Actor }; id: string }) => ({ actor: req.principal.actor, requestId: req.id });
+  app.get(
+    '/api/wecom/corp-tags',
+    { config: { permission: 'customers:read' }, schema: { tags, summary: 'Corp tags (企业客户标签) as last synced from WeCom', response: { 200: z.object({ items: z.array(corpTag) }) } } },
+    async (req) => ({ items: await listCorpTagRows(ctx, req.principal.workspace.id) }),
+  );
+  app.put(
+    '/api/tags/:id/wecom',
+    {
+      config: { permission: 'customers:write' },
+      schema: {
+        tags,
+        summary: 'Link a Siyu tag to a WeCom corp tag (or create one of the same name); linked tags are kept in sync on every relation',
+        params: tagParams,
+        body: z.union([z.object({ wecomTagId: z.string().min(1).max(64) }).strict(), z.object({ create: z.literal(true) }).strict()]),
+        response: { 200: tagLink },
+      },
+    },
+    async (req) => linkWecomTag(ctx, req.principal.workspace.id, req.params.id, req.body, by(req)),
+  );
+  app.delete('/api/tags/:id/wecom', { config: { permission: 'customers:write' }, schema: { tags, summary: 'Stop syncing a tag with WeCom (the corp tag stays in WeCom)', params: tagParams } }, async (req, reply) => {
+    await unlinkWecomTag(ctx, req.principal.workspace.id, req.params.id, by(req));
+    return reply.code(204).send();
+  });
+  app.post(
+    '/api/wecom/corp-tags/push',
+    { config: { permission: 'customers:write' }, schema: { tags, summary: 'Push linked tags to every relation now (the worker does it every half minute)', response: { 200: z.object({ relations: z.number().int(), marked: z.number().int(), failed: z.number().int() }) } } },
+    async (req) => {
+      if (!(await loadCredentials(ctx, req.principal.workspace.id))) throw new AppError('bad_request', 'connect a WeCom corp first');
+      return pushTags(ctx, req.principal.workspace.id);
+    },
   );
 
   // Public: WeCom calls back here; WeChat users open the short links.

@@ -67,6 +67,7 @@ export interface WecomRelationsTable {
   state: string | null;
   code_id: string | null;
   tags: Jsonb<string[]>;
+  tag_ids: Jsonb<string[]>;
   half: boolean;
   added_at: Timestamp;
   deleted_at: Timestamp | null;

@@ -3,6 +3,7 @@ import { refreshLiveCodes } from './codes.js';
 import { kickInbox } from './inbox.js';
 import { runInBackground, wecomIdle } from './jobs.js';
 import { syncAll } from './sync.js';
+import { pushTags } from './tag-sync.js';
 
 export interface WorkerOptions {
   /** Retry failed callbacks and move live codes on (working hours, a new day's caps). */
@@ -17,7 +18,7 @@ async function connected(ctx: Ctx): Promise<string[]> {
 
 /**
  * Background work of the WeCom module for `siyu serve`: callbacks left unprocessed (a crash, a
- * WeCom outage) and live-code schedules every half minute, and a full reconcile once a day.
+ * WeCom outage), live-code schedules and the push of linked tags every half minute, and a full reconcile once a day.
  * Returns the stop function, which waits for running work.
  */
 export function startWecomWorker(ctx: Ctx, opts: WorkerOptions = {}): () => Promise<void> {
@@ -25,6 +26,7 @@ export function startWecomWorker(ctx: Ctx, opts: WorkerOptions = {}): () => Prom
     for (const ws of await connected(ctx)) {
       kickInbox(ctx, ws);
       runInBackground(ctx, `wecom-codes:${ws}`, () => refreshLiveCodes(ctx, ws));
+      runInBackground(ctx, `wecom-tags:${ws}`, () => pushTags(ctx, ws));
     }
   };
   const reconcile = async () => {

@@ -134,4 +134,15 @@ export const wecomStateMigrations: Record<string, Migration> = {
       `);
     },
   },
+  '0080_wecom_tag_sync': {
+    async up(db: Kysely<any>) {
+      await execScript(db, `
+        -- (Numbered after 0020_segments, which creates tags.) The corp tag ids a relation carries in WeCom (tags keeps their names for display): tag
+        -- sync compares them with the Siyu tags linked to corp tags.
+        ALTER TABLE wecom_relations ADD COLUMN tag_ids jsonb NOT NULL DEFAULT '[]';
+        -- A corp tag mirrors one Siyu tag at most.
+        CREATE UNIQUE INDEX tags_wecom_tag ON tags (workspace_id, wecom_tag_id) WHERE wecom_tag_id IS NOT NULL;
+      `);
+    },
+  },
 };

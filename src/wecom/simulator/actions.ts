@@ -65,9 +65,13 @@ export async function addContact(sim: Sim, code: string, opts: { customer?: NewC
   return { externalUserid: customer.external_userid, userid, welcomeCode };
 }
 
-export async function editContact(sim: Sim, userid: string, externalUserid: string, change: { remark?: string; description?: string }) {
+/** A staff member edits a contact in the WeCom sidebar: remark, description or corp tags. */
+export async function editContact(sim: Sim, userid: string, externalUserid: string, change: { remark?: string; description?: string; addTag?: string[]; removeTag?: string[] }) {
   const f = sim.corp.follows.get(externalUserid)?.get(userid) ?? fail(84061, 'not external contact');
-  Object.assign(f, change);
+  const { addTag = [], removeTag = [], ...text } = change;
+  for (const id of [...addTag, ...removeTag]) if (!sim.corp.tagGroups.some((g) => g.tag.some((t) => t.id === id))) fail(40068, `invalid tagid ${id}`);
+  Object.assign(f, text);
+  f.tag_id = [...new Set([...f.tag_id.filter((t) => !removeTag.includes(t)), ...addTag])];
   await sim.callbacks.send({ Event: 'change_external_contact', ChangeType: 'edit_external_contact', UserID: userid, ExternalUserID: externalUserid });
 }
 

@@ -59,7 +59,7 @@ export class Simulator {
   addContact(code: string, opts?: Parameters<typeof actions.addContact>[2]) {
     return actions.addContact(this, code, opts);
   }
-  editContact(userid: string, externalUserid: string, change: { remark?: string; description?: string }) {
+  editContact(userid: string, externalUserid: string, change: Parameters<typeof actions.editContact>[3]) {
     return actions.editContact(this, userid, externalUserid, change);
   }
   deleteContact(userid: string, externalUserid: string, by: 'staff' | 'customer') {

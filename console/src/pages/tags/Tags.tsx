@@ -16,6 +16,7 @@ import { LivePreview, type PreviewErrors } from '../segments/LivePreview';
 import { emptyGroup, RuleBuilder } from '../segments/RuleBuilder';
 import type { Group, Member, RunResult, Segment, Tag, TagChange, TagGroup } from '../segments/types';
 import { useCatalog } from '../segments/useCatalog';
+import { type CorpTag, WecomLink } from './WecomLink';
 
 const problemMessage = (err: unknown) => (err as { problem?: { errors?: { message: string }[]; detail?: string } }).problem?.errors?.[0]?.message ?? (err as { problem?: { detail?: string } }).problem?.detail ?? errorTitle(err);
 
@@ -28,6 +29,11 @@ export default function Tags() {
   const [creatingGroup, setCreatingGroup] = useState(false);
   const [creatingTag, setCreatingTag] = useState<TagGroup | null>(null);
   const data = useRequest((signal) => api.get<{ items: TagGroup[] }>('/api/tag-groups', { signal }), []);
+  const corpTags = useRequest((signal) => api.get<{ items: CorpTag[] }>('/api/wecom/corp-tags', { signal }), []);
+  const reload = () => {
+    data.reload();
+    corpTags.reload();
+  };
   if (data.error) return <ErrorState error={data.error} onRetry={data.reload} />;
   if (!data.data) return <Loading />;
   const writable = can('customers:write');
@@ -37,6 +43,7 @@ export default function Tags() {
     { title: t('tags.kind'), dataIndex: 'kind', render: (kind: Tag['kind']) => <AntTag color={kind === 'rule' ? 'blue' : 'default'}>{t(`tags.kinds.${kind}`)}</AntTag> },
     { title: t('tags.members'), dataIndex: 'members', align: 'right', render: (n: number) => fmt.number(n) },
     { title: t('tags.refreshedAt'), dataIndex: 'refreshedAt', render: (iso: string | null) => <DateTime iso={iso} /> },
+    { title: t('tags.wecom.column'), key: 'wecom', render: (_: unknown, tag) => <WecomLink tag={tag} corpTags={corpTags.data?.items ?? []} writable={writable} onChanged={reload} /> },
   ];
 
   return (
