@@ -1,4 +1,5 @@
 import { Analytics } from '@segment/analytics-node';
+import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/core/index.js';
 import { startIngestWorker } from '../../src/ingest/index.js';
@@ -7,10 +8,13 @@ import { writeKey } from './support.js';
 
 // Done when: the official Segment Node client, pointed at Siyu, identifies a member with a unionid,
 // tracks anonymous page views and an order on another device, aliases them, and the API shows one
-// customer with every id, the merged timeline and the right order totals.
+// customer with every id, the merged timeline and the right order totals. RudderStack's Node SDK,
+// pointed at Siyu as its data plane, works unchanged too (gzipped batches with a batch-level sentAt).
 let t: TestApp;
 let key: string;
 let admin: string;
+let rudderKey: string;
+let rudderAdmin: string;
 let host: string;
 let stopWorker: () => Promise<void>;
 
@@ -19,6 +23,9 @@ beforeAll(async () => {
   const ws = await seedWorkspace(t.ctx, 'segment');
   key = await writeKey(t.ctx, ws.id);
   admin = await apiKey(t.ctx, ws.id, 'admin');
+  const rudder = await seedWorkspace(t.ctx, 'rudder');
+  rudderKey = await writeKey(t.ctx, rudder.id);
+  rudderAdmin = await apiKey(t.ctx, rudder.id, 'admin');
   host = await t.app.listen({ port: 0, host: '127.0.0.1' });
   stopWorker = startIngestWorker(t.ctx, { intervalMs: 20 });
 });
@@ -33,7 +40,7 @@ async function later(analytics: Analytics) {
   (t.ctx.clock as ManualClock).advance(60_000);
 }
 
-const api = (url: string) => t.app.inject({ url, headers: bearer(admin) });
+const api = (url: string, as = admin) => t.app.inject({ url, headers: bearer(as) });
 
 async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 300; i++) {
@@ -109,4 +116,52 @@ it('merges what @segment/analytics-node sends from two devices into one customer
   expect(merges).toHaveLength(1);
   expect(merges[0]).toMatchObject({ survivorId: customer.id, cause: { type: 'anonymous_id', value: 'h5-device-2' }, unmergedAt: null });
   expect((await api('/api/dashboard')).json()).toMatchObject({ customers: 1, orders30d: 2, buyers30d: 1 });
+});
+
+it('stores what @rudderstack/rudder-sdk-node sends as one customer with its orders', async () => {
+  const errors: unknown[] = [];
+  const client = new RudderAnalytics(rudderKey, { dataPlaneUrl: host, flushAt: 50, flushInterval: 60_000, errorHandler: (err) => errors.push(err), logLevel: 'error' });
+
+  client.identify({
+    userId: 'member-2002',
+    traits: { name: '周晓晴', phone: '13900139000', city: '杭州' },
+    context: { externalIds: [{ id: 'oUnion-rudder-1', type: 'wechat_unionid', collection: 'users' }] },
+  });
+  client.page({ anonymousId: 'rs-device-9', userId: 'member-2002', name: '会员中心', properties: { url: 'https://shop.example.cn/member' }, context: { campaign: { source: 'douyin', medium: 'live' } } });
+  client.screen({ userId: 'member-2002', name: '小程序首页' });
+  client.track({ userId: 'member-2002', event: 'Order Completed', properties: { order_id: 'RS-1', total: 259, products: [{ sku: 'CRM-01', name: '面霜', price: 259, quantity: 1 }] } });
+  client.group({ userId: 'member-2002', groupId: 'vip-club', traits: { name: 'VIP' } });
+  await client.flush();
+  expect(errors).toEqual([]);
+
+  const customer = await eventually(async () => {
+    const res = await api('/api/customers/by-identifier/user_id/member-2002', rudderAdmin);
+    const body = res.statusCode === 200 ? res.json() : undefined;
+    return body?.computed.ordersCount === 1 && body.identifiers.some((i: { type: string }) => i.type === 'anonymous_id') ? body : undefined;
+  });
+  expect(customer.identifiers).toEqual(
+    expect.arrayContaining([
+      { type: 'user_id', value: 'member-2002' },
+      { type: 'anonymous_id', value: 'rs-device-9' },
+      { type: 'phone', value: '+8613900139000' },
+      { type: 'wechat_unionid', value: 'oUnion-rudder-1', collection: 'users' },
+    ]),
+  );
+  expect(customer.traits).toMatchObject({ name: '周晓晴', city: '杭州' });
+  expect(customer.computed).toMatchObject({ ordersCount: 1, totalSpentFen: 25900, firstChannel: 'douyin' });
+
+  const timeline = await eventually(async () => {
+    const items = (await api(`/api/customers/${customer.id}/timeline`, rudderAdmin)).json().items as { kind: string; type?: string }[];
+    return items.length >= 5 ? items : undefined;
+  });
+  expect(timeline.map((i) => (i.kind === 'order' ? 'order' : i.type)).sort()).toEqual(['group', 'identify', 'order', 'page', 'screen']);
+});
+
+it('reports an unknown write key to the SDK as an error and stores nothing', async () => {
+  const errors: { response?: { status: number } }[] = [];
+  const client = new RudderAnalytics('not-a-key', { dataPlaneUrl: host, flushAt: 50, flushInterval: 60_000, retryCount: 0, errorHandler: (err) => errors.push(err), logLevel: 'error' });
+  client.track({ userId: 'member-x', event: 'Product Viewed' });
+  await client.flush().catch(() => undefined);
+  expect(errors.map((e) => e.response?.status)).toEqual([401]);
+  expect((await api('/api/customers/by-identifier/user_id/member-x', rudderAdmin)).statusCode).toBe(404);
 });
