@@ -86,6 +86,11 @@ async function main() {
   };
 
   // 1. Sustained: as fast as the server acks, then until every event is resolved and stored.
+  const cpu = (from: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(from);
+    return (u.user + u.system) / 1e6;
+  };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -98,8 +103,11 @@ async function main() {
     }),
   );
   const ackSeconds = (performance.now() - t0) / 1000;
+  const ackCpu = cpu(cpu0);
   await waitStored(EVENTS);
   const storedSeconds = (performance.now() - t0) / 1000;
+  const storedCpu = cpu(cpu0);
+  const loadAfterSustained = os.loadavg()[0];
 
   // 2. Paced: 5,000 events/s in batches of BATCH, ack latency of each request.
   const pacedSeconds = Number(args['paced-seconds']);
@@ -108,6 +116,7 @@ async function main() {
   const latencies: number[] = [];
   const inflight: Promise<void>[] = [];
   const start = performance.now();
+  const pacedCpu0 = process.cpuUsage();
   for (let k = 0; k < (pacedSeconds * 1000) / tickMs; k++) {
     const due = start + k * tickMs;
     const wait = due - performance.now();
@@ -117,6 +126,7 @@ async function main() {
     inflight.push(post(from, perTick).then((ms) => void latencies.push(ms)));
   }
   await Promise.all(inflight);
+  const pacedCpu = cpu(pacedCpu0);
   latencies.sort((a, b) => a - b);
   await waitStored(sent);
 
@@ -139,8 +149,10 @@ async function main() {
     };
   });
   const r0 = performance.now();
+  const rawCpu0 = process.cpuUsage();
   for (let i = 0; i < rows.length; i += 10_000) await stores.events.insert('events', rows.slice(i, i + 10_000));
   const rawSeconds = (performance.now() - r0) / 1000;
+  const rawCpu = cpu(rawCpu0);
 
   const customers = await stores.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', workspace.id).executeTakeFirstOrThrow();
   await stopWorker();
@@ -154,12 +166,13 @@ async function main() {
   console.log(`state store: ${args.postgres ? 'PostgreSQL server' : 'PGlite (embedded)'}, events store: chDB (embedded); ${EVENTS} events over ${CUSTOMERS} customers (3 ids each), batches of ${BATCH}, ${CONCURRENCY} connections\n`);
   console.log(
     table([
-      { measure: 'Siyu /v1/batch, acked', 'events/s': Math.round(EVENTS / ackSeconds), note: `${ackSeconds.toFixed(1)} s` },
-      { measure: 'Siyu /v1/batch, resolved and stored', 'events/s': Math.round(siyuRate), note: `${storedSeconds.toFixed(1)} s, ${Number(customers.n)} customers` },
-      { measure: 'ceiling: raw events-store insert', 'events/s': Math.round(rawRate), note: `Siyu reaches ${((siyuRate / rawRate) * 100).toFixed(1)}% of it` },
-      { measure: `ack latency at 5,000 events/s (${pacedSeconds} s)`, 'events/s': 5000, note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms` },
+      { measure: 'Siyu /v1/batch, acked', 'events/s': Math.round(EVENTS / ackSeconds), note: `${ackSeconds.toFixed(1)} s wall, ${ackCpu.toFixed(1)} s CPU` },
+      { measure: 'Siyu /v1/batch, resolved and stored', 'events/s': Math.round(siyuRate), note: `${storedSeconds.toFixed(1)} s wall, ${storedCpu.toFixed(1)} s CPU, ${Number(customers.n)} customers` },
+      { measure: 'ceiling: raw events-store insert', 'events/s': Math.round(rawRate), note: `${rawCpu.toFixed(1)} s CPU; Siyu reaches ${((siyuRate / rawRate) * 100).toFixed(1)}% of it` },
+      { measure: `ack latency at 5,000 events/s (${pacedSeconds} s)`, 'events/s': 5000, note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${pacedCpu.toFixed(1)} s CPU` },
     ]),
   );
+  console.log(`\nload average (1 min): ${loadAfterSustained.toFixed(2)} after the sustained run, ${os.loadavg()[0].toFixed(2)} at the end`);
   if (databaseUrl) {
     const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
     await admin.connect();

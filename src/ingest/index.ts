@@ -5,3 +5,4 @@ export { drainInbox } from './process.js';
 export { type OrderEvent, writeOrders } from './orders.js';
 export { startIngestWorker, purgeProcessed, DEDUPE_WINDOW_MS } from './worker.js';
 export { ingestRoutes } from './routes.js';
+export { flushIngestLog } from './collector.js';

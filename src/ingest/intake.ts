@@ -5,8 +5,14 @@ import { batchBody, type IngestResponse, type MessageType } from './schema.js';
 
 type Rejection = IngestResponse['rejected'][number];
 
-/** `/v1/batch`: valid events are stored, invalid ones are reported by index (Segment accepts the rest). */
-export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>): Promise<IngestResponse> {
+/** Stores a request's accepted events durably; returns how many were new (not duplicates). */
+export type Store = (workspaceId: string, events: InboxEvent[]) => Promise<number>;
+
+/**
+ * `/v1/batch`: valid events are stored, invalid ones are reported by index (Segment accepts the
+ * rest). Stored straight into the inbox unless another store is given (the API's log).
+ */
+export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>, store: Store = (ws, events) => storeInInbox(ctx, ws, events)): Promise<IngestResponse> {
   const parsed = batchBody.safeParse(body);
   if (!parsed.success) {
     throw new AppError('validation_failed', 'a batch is {"batch": [events…]}', parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message })));
@@ -27,15 +33,15 @@ export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, 
       rejected.flatMap((r) => (r.errors.length ? r.errors : [{ path: '', message: r.detail }]).map((e) => ({ path: ['batch', r.index, e.path].filter((p) => p !== '').join('.'), message: e.message }))),
     );
   }
-  const stored = await storeInInbox(ctx, workspaceId, accepted);
+  const stored = await store(workspaceId, accepted);
   return { success: true, accepted: accepted.length, duplicates: accepted.length - stored, rejected };
 }
 
 /** `/v1/track`, `/v1/identify`, …: one event, the type given by the path. */
-export async function ingestOne(ctx: Ctx, workspaceId: string, type: MessageType, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>): Promise<IngestResponse> {
+export async function ingestOne(ctx: Ctx, workspaceId: string, type: MessageType, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>, store: Store = (ws, events) => storeInInbox(ctx, ws, events)): Promise<IngestResponse> {
   const n = normalizeEvent(body, env, ctx.clock, type);
   if (!n.ok) throw new AppError(n.code, n.detail, n.errors.map((e: FieldError) => ({ path: ['body', e.path].filter(Boolean).join('.'), message: e.message })));
-  const stored = await storeInInbox(ctx, workspaceId, [n.event]);
+  const stored = await store(workspaceId, [n.event]);
   return { success: true, accepted: 1, duplicates: 1 - stored, rejected: [] };
 }
 
@@ -49,7 +55,7 @@ export async function ingestOne(ctx: Ctx, workspaceId: string, type: MessageType
  */
 async function storeInInbox(ctx: Ctx, workspaceId: string, events: InboxEvent[]): Promise<number> {
   const rows = events.map((e) => ({ workspace_id: workspaceId, message_id: e.messageId, received_at: new Date(e.receivedAt), payload: ctx.secrets.encrypt(JSON.stringify(e)) }));
-  if (ctx.db.isTransaction) return (await insertRows(ctx, [rows]))[0];
+  if (ctx.db.isTransaction) return (await insertInboxRows(ctx, [rows]))[0];
   let group = groups.get(ctx.db);
   if (!group) groups.set(ctx.db, (group = { waiting: [], writing: false }));
   const g = group;
@@ -59,7 +65,7 @@ async function storeInInbox(ctx: Ctx, workspaceId: string, events: InboxEvent[])
   });
 }
 
-type InboxRow = { workspace_id: string; message_id: string; received_at: Date; payload: string };
+export type InboxRow = { workspace_id: string; message_id: string; received_at: Date; payload: string };
 interface Waiting {
   rows: InboxRow[];
   resolve: (stored: number) => void;
@@ -86,7 +92,7 @@ async function commitGroups(ctx: Ctx, g: Group): Promise<void> {
         n += w.rows.length;
       }
       try {
-        const stored = await ctx.db.transaction().execute((trx) => insertRows({ ...ctx, db: trx }, take.map((w) => w.rows)));
+        const stored = await ctx.db.transaction().execute((trx) => insertInboxRows({ ...ctx, db: trx }, take.map((w) => w.rows)));
         take.forEach((w, i) => w.resolve(stored[i]));
       } catch (err) {
         for (const w of take) w.reject(err);
@@ -101,7 +107,7 @@ async function commitGroups(ctx: Ctx, g: Group): Promise<void> {
  * Inserts the requests' rows with a few multi-row statements; returns how many rows of each
  * request were new (a messageId sent twice, in one request or in two, counts once: for the first).
  */
-async function insertRows(tx: Ctx, requests: InboxRow[][]): Promise<number[]> {
+export async function insertInboxRows(tx: Ctx, requests: InboxRow[][]): Promise<number[]> {
   const key = (r: { workspace_id: string; message_id: string }) => `${r.workspace_id}\u0000${r.message_id}`;
   const unique = new Map<string, InboxRow>();
   for (const rows of requests) for (const r of rows) if (!unique.has(key(r))) unique.set(key(r), r);

@@ -1,6 +1,8 @@
 import { chTime, type Ctx } from '../store/index.js';
 import { isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
 import { type Identifier, type IdentityRules, inTransaction, loadIdentityRules, pushAliases, resolve, resolveMany } from '../identity/index.js';
+import { flushIngestLog } from './collector.js';
+import { insertInboxRows } from './intake.js';
 import type { InboxEvent } from './normalize.js';
 import { type OrderEvent, writeOrders } from './orders.js';
 
@@ -14,7 +16,8 @@ interface InboxRow {
 const MAX_ATTEMPTS = 3;
 
 /**
- * Moves inbox events to the events store until the inbox is empty: resolves each event's
+ * Ships this process's ingest log into the inbox, then moves inbox events to the events store
+ * until the inbox is empty: resolves each event's
  * customer (OneID), updates profiles, folds orders, inserts the events, and marks the rows done
  * — all in one state-store transaction that commits only after the events store has the rows.
  * A crash anywhere leaves the rows pending, and redoing them is harmless (events de-duplicate by
@@ -23,6 +26,7 @@ const MAX_ATTEMPTS = 3;
  * shared by all workers.
  */
 export async function drainInbox(ctx: Ctx, batchSize = 250): Promise<number> {
+  await flushIngestLog(ctx);
   let total = 0;
   for (;;) {
     const n = await processBatch(ctx, batchSize);
@@ -109,9 +113,62 @@ async function ingestRows(tx: Ctx, rows: InboxRow[]): Promise<void> {
     list.push(JSON.parse(tx.secrets.decrypt(r.payload)) as InboxEvent);
     byWorkspace.set(r.workspace_id, list);
   }
+  await ingestEvents(tx, byWorkspace);
+  const now = tx.clock.now();
+  for (const [ws, events] of byWorkspace) {
+    await tx.db
+      .updateTable('ingest_inbox')
+      .set({ processed_at: now, payload: '' })
+      .where('workspace_id', '=', ws)
+      .where('message_id', 'in', events.map((e) => e.messageId))
+      .execute();
+  }
+}
+
+/**
+ * Processes events straight from the collection API's log, without a pending inbox row: in one
+ * transaction their inbox rows are inserted already processed (the unique workspace + messageId
+ * drops what the workspace sent before, which is then skipped) and the new ones are resolved and
+ * stored. If that fails, the events go into the inbox as pending, where the worker retries them
+ * (one by one if need be); if even that fails, the error goes up and the caller keeps the events.
+ */
+export async function processEvents(ctx: Ctx, batches: { workspaceId: string; events: InboxEvent[] }[]): Promise<void> {
+  try {
+    await inTransaction(ctx, async (tx) => {
+      const now = tx.clock.now();
+      const fresh = new Map<string, InboxEvent[]>();
+      for (const { workspaceId, events } of batches) {
+        const stored = await insertProcessedRows(tx, events.map((e) => ({ workspace_id: workspaceId, message_id: e.messageId, received_at: new Date(e.receivedAt), payload: '', processed_at: now })));
+        const list = fresh.get(workspaceId) ?? [];
+        for (const e of events) if (stored.delete(e.messageId)) list.push(e);
+        fresh.set(workspaceId, list);
+      }
+      await ingestEvents(tx, fresh);
+    });
+  } catch (err) {
+    ctx.log.warn({ err }, 'processing events from the ingest log failed; they go to the inbox for the worker to retry');
+    const rows = batches.flatMap(({ workspaceId, events }) => events.map((e) => ({ workspace_id: workspaceId, message_id: e.messageId, received_at: new Date(e.receivedAt), payload: ctx.secrets.encrypt(JSON.stringify(e)) })));
+    await ctx.db.transaction().execute((trx) => insertInboxRows({ ...ctx, db: trx }, [rows]));
+  }
+}
+
+/** Inserts inbox rows of one workspace, skipping messageIds it has; returns the new messageIds. */
+async function insertProcessedRows(tx: Ctx, rows: (InboxRow & { received_at: Date; processed_at: Date })[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  // PostgreSQL takes at most 65,535 parameters per statement.
+  for (let i = 0; i < rows.length; i += 5000) {
+    const res = await tx.db.insertInto('ingest_inbox').values(rows.slice(i, i + 5000)).onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing()).returning('message_id').execute();
+    for (const r of res) stored.add(r.message_id);
+  }
+  return stored;
+}
+
+/** Resolves, profiles, folds orders and stores the events of each workspace. */
+async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>): Promise<void> {
   const eventRows: Record<string, unknown>[] = [];
   const orders: OrderEvent[] = [];
   for (const [ws, events] of byWorkspace) {
+    if (events.length === 0) continue;
     const resolver = new BatchResolver(tx, ws, await loadIdentityRules(tx.db, ws));
     await resolver.resolveSimple(events);
     const patches = new Map<string, ProfilePatch[]>();
@@ -126,16 +183,7 @@ async function ingestRows(tx: Ctx, rows: InboxRow[]): Promise<void> {
     await updateProfiles(tx, ws, resolver.redirect(patches));
   }
   await writeOrders(tx, orders);
-  await tx.events.insert('events', eventRows);
-  const now = tx.clock.now();
-  for (const [ws, events] of byWorkspace) {
-    await tx.db
-      .updateTable('ingest_inbox')
-      .set({ processed_at: now, payload: '' })
-      .where('workspace_id', '=', ws)
-      .where('message_id', 'in', events.map((e) => e.messageId))
-      .execute();
-  }
+  if (eventRows.length) await tx.events.insert('events', eventRows);
 }
 
 /**

@@ -4,7 +4,9 @@ import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { resolveWriteKey } from '../auth/index.js';
 import { decodeBody, writeKeyOf } from './body.js';
+import { Collector } from './collector.js';
 import { ingestBatch, ingestOne } from './intake.js';
+import type { InboxEvent } from './normalize.js';
 import { ingestResponse, LIMITS, MESSAGE_TYPES } from './schema.js';
 
 /**
@@ -12,6 +14,7 @@ import { ingestResponse, LIMITS, MESSAGE_TYPES } from './schema.js';
  * the write key is the HTTP Basic user name (or `writeKey` in the body), bodies may be gzip, and
  * every content type is read as JSON (browsers beacon with text/plain). analytics.js posts to
  * one-letter paths (/v1/t, /v1/b for batches) from any origin, so those exist too, with CORS.
+ * Events are acknowledged once fsynced in this server's ingest log (see Collector).
  */
 export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ctx }) => {
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -40,6 +43,9 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     return found.workspaceId;
   };
   const envelope = (req: FastifyRequest) => ({ receivedAt: ctx.clock.now(), ip: req.ip });
+  const collector = Collector.start(ctx);
+  app.addHook('onClose', () => collector.close());
+  const store = (ws: string, events: InboxEvent[]) => collector.store(ws, events);
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', '*');
@@ -57,7 +63,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     app.post(
       url,
       { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: 'Send a batch of events (Segment HTTP API); up to 500 KB, 32 KB an event', hide: url === '/v1/b', response } },
-      async (req) => ingestBatch(ctx, await workspaceOf(req), req.body, envelope(req)),
+      async (req) => ingestBatch(ctx, await workspaceOf(req), req.body, envelope(req), store),
     );
   }
   for (const type of MESSAGE_TYPES) {
@@ -65,7 +71,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
       app.post(
         url,
         { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: `Send one ${type} event (Segment HTTP API); up to 32 KB`, hide: url !== `/v1/${type}`, response } },
-        async (req) => ingestOne(ctx, await workspaceOf(req), type, req.body, envelope(req)),
+        async (req) => ingestOne(ctx, await workspaceOf(req), type, req.body, envelope(req), store),
       );
     }
   }

@@ -1,6 +1,6 @@
 import { createWriteKey } from '../../src/auth/index.js';
 import { systemActor } from '../../src/audit/index.js';
-import { drainInbox } from '../../src/ingest/index.js';
+import { drainInbox, flushIngestLog } from '../../src/ingest/index.js';
 import type { TestApp } from '../support/app.js';
 import type { TestCtx } from '../support/stores.js';
 
@@ -23,7 +23,9 @@ export function send(t: TestApp, key: string, path: string, payload: unknown, he
 /** Moves everything in the inbox to the events store, as the worker does. */
 export const drain = (t: TestApp) => drainInbox(t.ctx);
 
+/** Rows in the inbox, once the API's log has shipped everything it acknowledged. */
 export async function inboxCount(ctx: TestCtx, workspaceId: string): Promise<number> {
+  await flushIngestLog(ctx);
   const r = await ctx.db.selectFrom('ingest_inbox').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import type { Ctx } from '../store/index.js';
+import { claimLogDir, IngestLog } from './log.js';
+import type { InboxEvent } from './normalize.js';
+import { processEvents } from './process.js';
+
+/** Events processed from the log per transaction (OneID locks a few keys per event). */
+const SHIP_EVENTS = 1_000;
+/** messageIds remembered per generation for the responses' `duplicates` (two generations are kept). */
+const RECENT_IDS = 100_000;
+
+/**
+ * The collection API's intake for one server: events are acknowledged once fsynced in this
+ * process's log (DATA_DIR/ingest/<slot>), and processed from there (OneID, profiles, orders,
+ * events store) in batches off the request path; the log's checkpoint moves once a batch is
+ * committed, so a restart resumes after it. The inbox's unique (workspace, messageId) remains the
+ * durable de-duplication (a repeat is skipped when processed); the responses' `duplicates` count comes from the messageIds this
+ * process acknowledged recently (between RECENT_IDS and twice that many): a repeat sent to
+ * another process, after a restart or after that window is counted as accepted, and still
+ * stored once.
+ */
+export class Collector {
+  private readonly recent = new RecentIds(RECENT_IDS);
+  private shipping: Promise<void> | null = null;
+  private retry: NodeJS.Timeout | undefined;
+  private retryMs = 100;
+
+  private constructor(
+    private readonly ctx: Ctx,
+    private readonly log: IngestLog,
+    private readonly release: () => void,
+  ) {}
+
+  static start(ctx: Ctx): Collector {
+    const { dir, release } = claimLogDir(path.join(ctx.config.dataDir, 'ingest'));
+    const log = IngestLog.open(dir, ctx.secrets, (err, at) => ctx.log.error({ err, dir, at }, 'an unreadable ingest log record was skipped'));
+    const c = new Collector(ctx, log, release);
+    register(ctx, c);
+    if (log.unshipped) c.kick();
+    return c;
+  }
+
+  /** Stores the events durably; returns how many were not recent duplicates. */
+  async store(workspaceId: string, events: InboxEvent[]): Promise<number> {
+    const seen = new Set<string>();
+    const fresh = events.filter((e) => {
+      if (seen.has(e.messageId) || this.recent.has(workspaceId, e.messageId)) return false;
+      seen.add(e.messageId);
+      return true;
+    });
+    if (fresh.length === 0) return 0;
+    await this.log.append({ workspaceId, events: fresh });
+    for (const id of seen) this.recent.add(workspaceId, id);
+    this.kick();
+    return fresh.length;
+  }
+
+  /** Resolves once everything acknowledged so far is processed (or, if that failed, pending in the inbox). */
+  async flush(): Promise<void> {
+    while (!this.log.idle) await new Promise((r) => setTimeout(r, 1));
+    while (this.log.unshipped) await this.ship();
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.retry);
+    unregister(this.ctx, this);
+    try {
+      await this.flush();
+    } catch (err) {
+      this.ctx.log.error({ err }, 'the ingest log could not be shipped before closing; it will be on the next start');
+    } finally {
+      this.log.close();
+      this.release();
+    }
+  }
+
+  /** Ships in the background, retrying with a growing delay while the state store fails. */
+  private kick(): void {
+    this.ship().then(
+      () => {
+        this.retryMs = 100;
+        if (this.log.unshipped) this.kick(); // acknowledged while the last round was finishing
+      },
+      (err) => {
+        this.ctx.log.error({ err, retryInMs: this.retryMs }, 'processing the ingest log failed');
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => this.kick(), this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, 30_000);
+      },
+    );
+  }
+
+  private ship(): Promise<void> {
+    this.shipping ??= this.shipAll().finally(() => {
+      this.shipping = null;
+    });
+    return this.shipping;
+  }
+
+  private async shipAll(): Promise<void> {
+    for (let batch = this.log.take(SHIP_EVENTS); batch; batch = this.log.take(SHIP_EVENTS)) {
+      await processEvents(this.ctx, batch.records);
+      this.log.shipped(batch.end);
+    }
+  }
+}
+
+/** The collectors writing to each state store in this process, for flushIngestLog. */
+const collectors = new WeakMap<object, Set<Collector>>();
+
+function register(ctx: Ctx, c: Collector): void {
+  const set = collectors.get(ctx.db) ?? new Set();
+  set.add(c);
+  collectors.set(ctx.db, set);
+}
+
+function unregister(ctx: Ctx, c: Collector): void {
+  collectors.get(ctx.db)?.delete(c);
+}
+
+/** Processes everything this process's collection API acknowledged for this state store (see Collector.flush). */
+export async function flushIngestLog(ctx: Ctx): Promise<void> {
+  for (const c of collectors.get(ctx.db) ?? []) await c.flush();
+}
+
+/** Recently acknowledged messageIds per workspace, in two generations of at most `size` each. */
+class RecentIds {
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  constructor(private readonly size: number) {}
+
+  has(workspaceId: string, messageId: string): boolean {
+    const k = `${workspaceId}\u0000${messageId}`;
+    return this.current.has(k) || this.previous.has(k);
+  }
+
+  add(workspaceId: string, messageId: string): void {
+    if (this.current.size >= this.size) {
+      this.previous = this.current;
+      this.current = new Set();
+    }
+    this.current.add(`${workspaceId}\u0000${messageId}`);
+  }
+}
