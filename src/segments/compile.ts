@@ -2,7 +2,7 @@ import { AppError, type FieldError } from '../core/index.js';
 import type { EventsStore } from '../store/index.js';
 import { BUILTIN_TRAITS, type Catalog, COMPUTED_TYPES, computedOps, type FieldType, OPS_BY_TYPE } from './catalog.js';
 import { type EventSpec, type FieldOp, type PropertyFilter, type Rule, type TimeWindow } from './rules.js';
-import { Params, lastDaysStart, localDateEnd, localDateStart, orderAggregates, remapped } from './sql.js';
+import { Params, lastDaysStart, localDateEnd, localDateStart, orderAggregates, orderBuyers, remapped } from './sql.js';
 
 /**
  * Compiles a rule into a boolean ClickHouse expression over `u`, a row of customer_profiles.
@@ -268,7 +268,14 @@ export class RuleCompiler {
       ? [r.product.skus && `hasAny(o.skus, ${this.p.add('Array(String)', r.product.skus)})`, r.product.categories && `hasAny(o.categories, ${this.p.add('Array(String)', r.product.categories)})`].filter(Boolean)
       : [];
     if (r.product && product.length === 0) return this.fail(`${path}.product`, 'give skus or categories');
-    const source = orderAggregates(this.env.events, this.window(r.time, 'o.ordered_at', path), product.length ? product.join(' OR ') : undefined);
+    const when = this.window(r.time, 'o.ordered_at', path);
+    const filter = product.length ? product.join(' OR ') : undefined;
+    // "Bought" and "did not buy" only need the buyers, not their counts.
+    const buyers = r.metric === 'count' ? holdsForAnyPurchase(r.op, r.value) : null;
+    if (buyers !== null && buyers !== holdsForZero(r.op, r.value)) {
+      return `(u.customer_id ${buyers ? '' : 'NOT '}IN (SELECT cid FROM (${orderBuyers(this.env.events, when, filter)})))`;
+    }
+    const source = orderAggregates(this.env.events, when, filter);
     return this.aggregate(source, r.metric === 'count' ? 'sum(n)' : 'sum(net)', true, 'number', r.op, r.value, path);
   }
 
@@ -302,6 +309,23 @@ function isRange(v: unknown): v is [number, number] {
 
 function isDate(v: unknown): v is string {
   return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+}
+
+/**
+ * Whether every purchase count ≥ 1 satisfies `op value` (true), none does (false), or it depends
+ * on the count (null): with true, a count condition means "bought"; with false, "did not buy".
+ */
+function holdsForAnyPurchase(op: FieldOp, value: unknown): boolean | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  switch (op) {
+    case 'gte': return value <= 1 ? true : null;
+    case 'gt': return value < 1 ? true : null;
+    case 'lte': return value < 1 ? false : null;
+    case 'lt': return value <= 1 ? false : null;
+    case 'eq': return value < 1 || !Number.isInteger(value) ? false : null;
+    case 'neq': return value < 1 || !Number.isInteger(value) ? true : null;
+    default: return null;
+  }
 }
 
 /** Whether a customer with no rows (count 0, sum 0) satisfies `op value`. */

@@ -64,4 +64,22 @@ describe('order aggregates', () => {
     expect(await matches(computed('days_since_first_order', 'gte', 161))).toEqual(['ann']);
     expect(await matches(computed('order_count', 'eq', 0))).toEqual(['cy']);
   });
+
+  // Counts that mean "bought" or "did not buy" are compiled to the set of buyers (no count per
+  // customer); they must agree with the counted form (between), after the merge above.
+  it('read "bought" and "did not buy" from the buyers, with merges and refunds', async () => {
+    const count = (op: string, value: unknown, product?: string) =>
+      ({ type: 'orders', metric: 'count', op, value, ...(product ? { product: { categories: [product] } } : {}) }) as Rule;
+    for (const [op, value] of [['gte', 1], ['gt', 0], ['gt', 0.5], ['neq', 0]] as const) {
+      expect(await matches(count(op, value)), `${op} ${value}`).toEqual(['ann', 'bo']);
+      expect(await matches(count(op, value, '口红')), `${op} ${value} 口红`).toEqual(['ann']);
+    }
+    for (const [op, value] of [['eq', 0], ['lt', 1], ['lte', 0], ['lte', 0.5]] as const) {
+      expect(await matches(count(op, value)), `${op} ${value}`).toEqual(['cy']);
+      expect(await matches(count(op, value, '口红')), `${op} ${value} 口红`).toEqual(['bo', 'cy']);
+    }
+    expect(await matches(count('between', [1, 1_000], '面霜'))).toEqual(['ann', 'bo']);
+    expect(await matches(count('gte', 1, '面霜'))).toEqual(['ann', 'bo']);
+    expect(await matches(count('gte', 2, '面霜'))).toEqual([]);
+  });
 });

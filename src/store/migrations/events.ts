@@ -1,5 +1,6 @@
 import { eventsSegmentsMigrations } from './events-segments.js';
 import { eventsOrdersWindowMigrations } from './events-orders-window.js';
+import { eventsRuleSpeedMigrations } from './events-rule-speed.js';
 
 /**
  * Events store (ClickHouse dialect) migrations, in order; each returns its statements for a database.
@@ -64,4 +65,5 @@ export const eventsMigrations: Record<string, (db: string) => string[]> = {
   ],
   ...eventsSegmentsMigrations,
   ...eventsOrdersWindowMigrations,
+  ...eventsRuleSpeedMigrations,
 };
