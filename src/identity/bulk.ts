@@ -1,14 +1,23 @@
+import { sql } from 'kysely';
 import { newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
-import { type Identifier, keyOfStored, sealIdentifierValue, type StoredIdentifier, storedKey } from './identifiers.js';
-import { inTransaction, lockAll } from './locks.js';
+import { textColumn } from './columns.js';
+import { type Identifier, identifierCiphertext, lookupValue, storedKey } from './identifiers.js';
+import { inTransaction, isExclusive, lockAll, lockScope, MAX_KEYS } from './locks.js';
 import { customerLock } from './merge.js';
-import { identityLock, ownersOf } from './resolve.js';
+import { identityLock } from './resolve.js';
 import type { IdentityRules } from './rules.js';
 
 export interface IdentifierSet {
   identifiers: readonly Identifier[];
   at: Date;
+}
+
+/** An identifier as it is looked up: the stored value (a blind index for personal ones), no ciphertext yet. */
+interface Keyed {
+  id: Identifier;
+  value: string;
+  key: string;
 }
 
 /**
@@ -17,14 +26,21 @@ export interface IdentifierSet {
  * import); or some belong to one customer and the others are new and fit its limits (a phone or
  * a new device next to a known member id), which are attached to it. Sets that share an
  * identifier are one person. Anything else — ids of several customers, new ids over a limit —
- * is left (null) for resolve(), which merges and records conflicts. Locks as resolve() does:
- * identifiers before they are created, the customer before its ids are trusted or added to.
+ * is left (null) for resolve(), which merges and records conflicts.
+ *
+ * Locks as resolve() does — identifiers before they are created, the customer before its ids are
+ * trusted or added to — and reads the owners again under the locks. A chunk with more ids than a
+ * transaction may lock one by one locks the workspace's whole graph first and reads once; so does
+ * embedded PGlite, where a transaction has the database to itself.
  */
 export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly IdentifierSet[], rules: IdentityRules): Promise<(string | null)[]> {
   return inTransaction(ctx, async (tx) => {
-    const sealed = sets.map((s) => uniqueIdentifying(s.identifiers, rules).map((id) => sealIdentifierValue(tx.secrets, id)));
-    const people = groupBySharedIdentifier(sealed).map((members) => ({ members, ids: distinct(members.flatMap((i) => sealed[i])) }));
-    const before = await owners(tx, workspaceId, people.flatMap((p) => p.ids));
+    const keyed = sets.map((s) => identifying(tx, s.identifiers, rules));
+    const people = groupBySharedIdentifier(keyed).map((members) => ({ members, ids: members.length === 1 ? keyed[members[0]] : distinct(members.flatMap((i) => keyed[i])) }));
+    const everyId = people.flatMap((p) => p.ids); // a person's ids are nobody else's
+    const whole = everyId.length > MAX_KEYS;
+    if (whole) await lockScope(tx.db, workspaceId);
+    const before = await owners(tx, workspaceId, everyId);
     const classified = people.map((p) => ({ ...p, owner: ownerOf(p.ids, before) }));
     const fresh = classified.filter((p) => p.ids.length > 0 && p.owner === NONE && withinLimits(p.ids, rules));
     const known = classified.filter((p) => p.owner !== NONE && p.owner !== MIXED);
@@ -32,44 +48,50 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
       .filter((p) => p.owner === MIXED && withinLimits(p.ids, rules))
       .flatMap((p) => {
         const customer = soleOwner(p.ids, before);
-        return customer === null ? [] : [{ ...p, customer, fresh: p.ids.filter((s) => !before.has(keyOfStored(s))) }];
+        return customer === null ? [] : [{ ...p, customer, fresh: p.ids.filter((s) => !before.has(s.key)) }];
       });
-    await lockAll(tx.db, [...fresh, ...partial.map((p) => ({ ids: p.fresh }))].flatMap((p) => p.ids.map((s) => identityLock(workspaceId, s))));
-    await lockAll(tx.db, [...known.map((p) => p.owner), ...partial.map((p) => p.customer)].map((c) => customerLock(workspaceId, c)));
-    const after = await owners(tx, workspaceId, [...fresh, ...known, ...partial].flatMap((p) => p.ids));
+    let after = before;
+    if (!whole && !(await isExclusive(tx.db))) {
+      await lockAll(tx.db, [...fresh.flatMap((p) => p.ids), ...partial.flatMap((p) => p.fresh)].map((s) => identityLock(workspaceId, { id: s.id, value: s.value, valueEnc: null })), workspaceId);
+      await lockAll(tx.db, [...known.map((p) => p.owner), ...partial.map((p) => p.customer)].map((c) => customerLock(workspaceId, c)), workspaceId);
+      after = await owners(tx, workspaceId, [...fresh, ...known, ...partial].flatMap((p) => p.ids));
+    }
 
     const result: (string | null)[] = sets.map(() => null);
     for (const p of known) {
       if (ownerOf(p.ids, after) === p.owner) for (const i of p.members) result[i] = p.owner;
     }
-    const now = tx.clock.now();
-    const customers = [];
-    const identities = [];
+    const customers: NewCustomer[] = [];
+    const identities: { s: Keyed; customer: string }[] = [];
     // New ids next to one known customer: attached when nothing moved meanwhile and every one
     // fits the customer's limits (counted under its lock); otherwise resolve() decides.
     const counts = await limitedCounts(tx, workspaceId, [...new Set(partial.map((p) => p.customer))], rules);
     for (const p of partial) {
-      if (soleOwner(p.ids, after) !== p.customer || p.fresh.some((s) => after.has(keyOfStored(s)))) continue;
+      if (soleOwner(p.ids, after) !== p.customer || p.fresh.some((s) => after.has(s.key))) continue;
       const own = counts.get(p.customer) ?? new Map<string, number>();
       const adding = new Map<string, number>();
       for (const s of p.fresh) adding.set(s.id.type, (adding.get(s.id.type) ?? 0) + 1);
       if (rules.limited().some((r) => (own.get(r.type) ?? 0) + (adding.get(r.type) ?? 0) > r.maxPerCustomer!)) continue;
       for (const [type, n] of adding) own.set(type, (own.get(type) ?? 0) + n);
       counts.set(p.customer, own);
-      for (const s of p.fresh) identities.push({ workspace_id: workspaceId, type: s.id.type, collection: s.id.collection, value: s.value, value_enc: s.valueEnc, customer_id: p.customer });
+      for (const s of p.fresh) identities.push({ s, customer: p.customer });
       for (const i of p.members) result[i] = p.customer;
     }
     for (const p of fresh) {
       if (ownerOf(p.ids, after) !== NONE) continue; // another worker created one of these meanwhile
       const id = newId(tx.clock);
-      const times = p.members.map((i) => sets[i].at.getTime());
-      customers.push({ workspace_id: workspaceId, id, name_tokens: [], traits: '{}', first_seen_at: new Date(Math.min(...times)), last_seen_at: new Date(Math.max(...times)), updated_at: now });
-      for (const s of p.ids) identities.push({ workspace_id: workspaceId, type: s.id.type, collection: s.id.collection, value: s.value, value_enc: s.valueEnc, customer_id: id });
+      let first = Infinity;
+      let last = -Infinity;
+      for (const i of p.members) {
+        first = Math.min(first, sets[i].at.getTime());
+        last = Math.max(last, sets[i].at.getTime());
+      }
+      customers.push({ id, first, last });
+      for (const s of p.ids) identities.push({ s, customer: id });
       for (const i of p.members) result[i] = id;
     }
-    // PGlite's wire protocol reads the parameter count as a signed 16-bit number: at most 32,767 a statement.
-    for (let i = 0; i < customers.length; i += 4000) await tx.db.insertInto('customers').values(customers.slice(i, i + 4000)).execute();
-    for (let i = 0; i < identities.length; i += 5000) await tx.db.insertInto('identities').values(identities.slice(i, i + 5000)).execute();
+    await insertCustomers(tx, workspaceId, customers);
+    await insertIdentities(tx, workspaceId, identities);
     return result;
   });
 }
@@ -77,16 +99,33 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
 const NONE = '';
 const MIXED = '*';
 
+/** The set's identifying ids, each once, keyed as stored. */
+function identifying(tx: Ctx, identifiers: readonly Identifier[], rules: IdentityRules): Keyed[] {
+  const out: Keyed[] = [];
+  for (const id of identifiers) {
+    if (!rules.get(id.type).identifying) continue;
+    const value = lookupValue(tx.secrets, id);
+    const key = storedKey({ type: id.type, collection: id.collection, value });
+    if (!out.some((s) => s.key === key)) out.push({ id, value, key });
+  }
+  return out;
+}
+
 /** The one customer holding all the ids, NONE when no id is known, MIXED otherwise. */
-function ownerOf(ids: StoredIdentifier[], owners: Map<string, string>): string {
-  const found = new Set(ids.map((s) => owners.get(keyOfStored(s)) ?? NONE));
-  return found.size === 1 ? [...found][0] : MIXED;
+function ownerOf(ids: Keyed[], owners: Map<string, string>): string {
+  let found: string | undefined;
+  for (const s of ids) {
+    const owner = owners.get(s.key) ?? NONE;
+    if (found === undefined) found = owner;
+    else if (found !== owner) return MIXED;
+  }
+  return found ?? NONE;
 }
 
 /** The one customer holding the known ids when the others are unknown; null when none or several. */
-function soleOwner(ids: StoredIdentifier[], owners: Map<string, string>): string | null {
-  const found = new Set(ids.map((s) => owners.get(keyOfStored(s))).filter((c): c is string => c !== undefined));
-  return found.size === 1 && ids.some((s) => !owners.has(keyOfStored(s))) ? [...found][0] : null;
+function soleOwner(ids: Keyed[], owners: Map<string, string>): string | null {
+  const found = new Set(ids.map((s) => owners.get(s.key)).filter((c): c is string => c !== undefined));
+  return found.size === 1 && ids.some((s) => !owners.has(s.key)) ? [...found][0] : null;
 }
 
 /** How many ids of each limited type the customers hold. */
@@ -112,34 +151,75 @@ async function limitedCounts(tx: Ctx, workspaceId: string, customers: string[], 
   return counts;
 }
 
-async function owners(tx: Ctx, workspaceId: string, ids: StoredIdentifier[]): Promise<Map<string, string>> {
+/**
+ * The customer holding each identifier (by key), in one statement however many there are. One
+ * primary-key probe per identifier (a LATERAL with LIMIT 1 is not flattened into a join, which
+ * would scan every identity of the workspace), and the owners come back as one string of
+ * `position customer` pairs: decoding one row per id costs more than the probes on PGlite.
+ */
+async function owners(tx: Ctx, workspaceId: string, ids: Keyed[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += 5000) for (const [k, v] of await ownersOf(tx, workspaceId, ids.slice(i, i + 5000))) found.set(k, v);
+  if (ids.length === 0) return found;
+  const { rows } = await sql<{ owners: string | null }>`
+    SELECT string_agg(k.n || ' ' || i.customer_id, ',') AS owners
+    FROM unnest(${textColumn(ids.map((s) => s.id.type))}, ${textColumn(ids.map((s) => s.id.collection))}, ${textColumn(ids.map((s) => s.value))})
+      WITH ORDINALITY AS k(type, collection, value, n)
+    CROSS JOIN LATERAL (
+      SELECT customer_id FROM identities
+      WHERE workspace_id = ${workspaceId} AND type = k.type AND collection = k.collection AND value = k.value
+      LIMIT 1) i`.execute(tx.db);
+  for (const pair of rows[0].owners?.split(',') ?? []) {
+    const space = pair.indexOf(' ');
+    found.set(ids[Number(pair.slice(0, space)) - 1].key, pair.slice(space + 1));
+  }
   return found;
 }
 
-function uniqueIdentifying(identifiers: readonly Identifier[], rules: IdentityRules): Identifier[] {
-  return [...new Map(identifiers.filter((id) => rules.get(id.type).identifying).map((id) => [storedKey(id), id])).values()];
+interface NewCustomer {
+  id: string;
+  /** First and last seen, epoch milliseconds. */
+  first: number;
+  last: number;
 }
 
-function distinct(ids: StoredIdentifier[]): StoredIdentifier[] {
-  return [...new Map(ids.map((s) => [keyOfStored(s), s])).values()];
+async function insertCustomers(tx: Ctx, workspaceId: string, customers: NewCustomer[]): Promise<void> {
+  if (customers.length === 0) return;
+  await sql`
+    INSERT INTO customers (workspace_id, id, first_seen_at, last_seen_at, updated_at)
+    SELECT ${workspaceId}, c.id::uuid, to_timestamp(c.first::float8 / 1000), to_timestamp(c.last::float8 / 1000), ${tx.clock.now()}
+    FROM unnest(${textColumn(customers.map((c) => c.id))}, ${textColumn(customers.map((c) => String(c.first)))}, ${textColumn(customers.map((c) => String(c.last)))}) AS c(id, first, last)`.execute(tx.db);
+}
+
+/** Personal values are encrypted only now, for the ids actually stored (known ones need only their blind index). */
+async function insertIdentities(tx: Ctx, workspaceId: string, rows: { s: Keyed; customer: string }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    INSERT INTO identities (workspace_id, type, collection, value, value_enc, customer_id)
+    SELECT ${workspaceId}, i.type, i.collection, i.value, nullif(i.enc, ''), i.customer::uuid
+    FROM unnest(
+      ${textColumn(rows.map((r) => r.s.id.type))}, ${textColumn(rows.map((r) => r.s.id.collection))}, ${textColumn(rows.map((r) => r.s.value))},
+      ${textColumn(rows.map((r) => identifierCiphertext(tx.secrets, r.s.id) ?? ''))}, ${textColumn(rows.map((r) => r.customer))}
+    ) AS i(type, collection, value, enc, customer)`.execute(tx.db);
+}
+
+function distinct(ids: Keyed[]): Keyed[] {
+  return [...new Map(ids.map((s) => [s.key, s])).values()];
 }
 
 /** Indexes of the sets, grouped so that sets sharing an identifier are in one group (union-find). */
-function groupBySharedIdentifier(sealed: StoredIdentifier[][]): number[][] {
-  const parent = sealed.map((_, i) => i);
+function groupBySharedIdentifier(keyed: Keyed[][]): number[][] {
+  const parent = keyed.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
   const firstSet = new Map<string, number>();
-  sealed.forEach((ids, i) => {
+  keyed.forEach((ids, i) => {
     for (const s of ids) {
-      const j = firstSet.get(keyOfStored(s));
-      if (j === undefined) firstSet.set(keyOfStored(s), i);
+      const j = firstSet.get(s.key);
+      if (j === undefined) firstSet.set(s.key, i);
       else parent[find(i)] = find(j);
     }
   });
   const groups = new Map<number, number[]>();
-  sealed.forEach((_, i) => {
+  keyed.forEach((_, i) => {
     const root = find(i);
     const group = groups.get(root);
     if (group) group.push(i);
@@ -148,6 +228,6 @@ function groupBySharedIdentifier(sealed: StoredIdentifier[][]): number[][] {
   return [...groups.values()];
 }
 
-function withinLimits(ids: StoredIdentifier[], rules: IdentityRules): boolean {
+function withinLimits(ids: Keyed[], rules: IdentityRules): boolean {
   return rules.limited().every((r) => ids.filter((s) => s.id.type === r.type).length <= r.maxPerCustomer!);
 }

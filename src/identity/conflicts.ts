@@ -75,7 +75,7 @@ export async function resolveConflict(
     if (!c) throw new AppError('not_found', `conflict ${conflictId} does not exist in this workspace`);
     if (c.status !== 'open') throw new AppError('conflict', 'this conflict has been resolved already');
     const link: StoredIdentifier = { id: { type: c.type, collection: c.collection, value: '' }, value: c.value, valueEnc: c.value_enc };
-    await lockAll(tx.db, [lockKey('identity', workspaceId, c.type, c.collection, c.value)]);
+    await lockAll(tx.db, [lockKey('identity', workspaceId, c.type, c.collection, c.value)], workspaceId);
     const customer = await rootCustomer(tx.db, workspaceId, c.customer_id);
     if (!customer) throw new AppError('conflict', 'the customer of this conflict no longer exists');
     if (action === 'merge') {
@@ -119,7 +119,7 @@ async function assignIdentifier(tx: Ctx, workspaceId: string, customerId: string
     .where('value', '=', link.value)
     .executeTakeFirst();
   if (holder?.customer_id === customerId) return;
-  await lockAll(tx.db, [customerId, ...(holder ? [holder.customer_id] : [])].map((id) => customerLock(workspaceId, id)));
+  await lockAll(tx.db, [customerId, ...(holder ? [holder.customer_id] : [])].map((id) => customerLock(workspaceId, id)), workspaceId);
   if (rule.maxPerCustomer !== null) {
     const own = await tx.db
       .selectFrom('identities')

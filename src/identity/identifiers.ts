@@ -53,12 +53,17 @@ export function isIdentifier(x: Identifier | { error: string }): x is Identifier
 }
 
 export function sealIdentifierValue(secrets: Secrets, id: Identifier): StoredIdentifier {
-  const personal = PII_IDENTIFIER_TYPES.has(id.type);
-  return {
-    id,
-    value: personal ? secrets.blindIndex(id.type, id.value) : id.value,
-    valueEnc: personal ? secrets.encrypt(id.value) : null,
-  };
+  return { id, value: lookupValue(secrets, id), valueEnc: identifierCiphertext(secrets, id) };
+}
+
+/** The stored value an identifier is found by: a blind index (keyed HMAC) for personal values. */
+export function lookupValue(secrets: Secrets, id: Identifier): string {
+  return PII_IDENTIFIER_TYPES.has(id.type) ? secrets.blindIndex(id.type, id.value) : id.value;
+}
+
+/** The ciphertext stored beside a personal value (AES-GCM), null for other identifiers. */
+export function identifierCiphertext(secrets: Secrets, id: Identifier): string | null {
+  return PII_IDENTIFIER_TYPES.has(id.type) ? secrets.encrypt(id.value) : null;
 }
 
 /** Map key of an identifier row (type, collection, stored value). */

@@ -4,18 +4,62 @@ import type { Ctx, StateStore } from '../store/index.js';
 
 /**
  * Links to the same identifier or customer are serialized across processes with transaction-scoped
- * advisory locks on a 64-bit hash of what is locked. (PGlite has one connection, so there they
- * never wait, but the same code runs.)
+ * advisory locks on a 64-bit hash of what is locked.
+ *
+ * Locks live in a scope (a workspace's identity graph; '' for everything else). A transaction
+ * locking a few keys holds the scope shared and each key exclusively, so unrelated links run side
+ * by side; one locking more than MAX_KEYS (a bulk chunk) holds the whole scope exclusively
+ * instead. Either way a transaction takes at most MAX_KEYS + 1 locks, far below PostgreSQL's
+ * shared lock table (max_locks_per_transaction × max_connections, 6,400 by default), and a big
+ * chunk waits for the small transactions in its scope and they for it.
+ *
+ * Embedded PGlite belongs to one process (DATA_DIR/siyu.lock) and has a single connection that a
+ * transaction holds from BEGIN to COMMIT (the driver queues everyone else), so transactions there
+ * are already serialized and the locks are skipped.
  */
 export function lockKey(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest().readBigInt64BE(0).toString();
 }
 
-/** Takes the locks in ascending order, so two transactions locking overlapping sets rarely deadlock. */
-export async function lockAll(db: StateStore, keys: readonly string[]): Promise<void> {
+/** Above this many keys a transaction locks its whole scope. */
+export const MAX_KEYS = 512;
+
+/** Takes the locks in ascending order (scope first), so overlapping lockers rarely deadlock. */
+export async function lockAll(db: StateStore, keys: readonly string[], scope = ''): Promise<void> {
   const sorted = [...new Set(keys)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  if (sorted.length === 0) return;
-  await sql`SELECT pg_advisory_xact_lock(k) FROM unnest(${sql.val(sorted)}::bigint[]) AS k ORDER BY k`.execute(db);
+  if (sorted.length === 0 || (await isExclusive(db))) return;
+  if (sorted.length > MAX_KEYS) return lockScope(db, scope);
+  await sql`
+    SELECT CASE WHEN scope THEN pg_advisory_xact_lock_shared(k) ELSE pg_advisory_xact_lock(k) END
+    FROM (SELECT ${scopeKey(scope)}::bigint, true UNION ALL SELECT unnest(${sql.val(sorted)}::bigint[]), false) AS l(k, scope)
+    ORDER BY scope DESC, k`.execute(db);
+}
+
+/** Locks every key of the scope at once (one lock), e.g. before reading a bulk chunk's owners. */
+export async function lockScope(db: StateStore, scope = ''): Promise<void> {
+  if (await isExclusive(db)) return;
+  await sql`SELECT pg_advisory_xact_lock(${scopeKey(scope)}::bigint)`.execute(db);
+}
+
+function scopeKey(scope: string): string {
+  return lockKey('lock scope', scope);
+}
+
+const exclusiveStores = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Whether the store is embedded PGlite, where a transaction has the database to itself. Asked once
+ * per store: a store and its transactions share one dialect adapter.
+ */
+export function isExclusive(db: StateStore): Promise<boolean> {
+  const adapter = db.getExecutor().adapter;
+  let known = exclusiveStores.get(adapter);
+  if (!known) {
+    known = sql<{ v: string }>`SELECT version() AS v`.execute(db).then((r) => /emscripten|wasm32/i.test(r.rows[0].v));
+    exclusiveStores.set(adapter, known);
+    known.catch(() => exclusiveStores.delete(adapter));
+  }
+  return known;
 }
 
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure

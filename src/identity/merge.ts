@@ -24,7 +24,7 @@ export function customerLock(workspaceId: string, customerId: string): string {
  * its cause. Both must be live customers.
  */
 export async function mergeCustomers(tx: Ctx, workspaceId: string, survivorId: string, mergedId: string, cause: MergeCause): Promise<string> {
-  await lockAll(tx.db, [customerLock(workspaceId, survivorId), customerLock(workspaceId, mergedId)]);
+  await lockAll(tx.db, [customerLock(workspaceId, survivorId), customerLock(workspaceId, mergedId)], workspaceId);
   const rows = await tx.db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [survivorId, mergedId]).execute();
   const survivor = rows.find((r) => r.id === survivorId);
   const merged = rows.find((r) => r.id === mergedId);
@@ -80,7 +80,7 @@ export async function unmerge(ctx: Ctx, workspaceId: string, mergeId: string, by
     if (!merge) throw new AppError('not_found', `merge ${mergeId} does not exist in this workspace`);
     if (merge.unmerged_at) throw new AppError('conflict', 'this merge has been undone already');
     const root = await rootCustomer(tx.db, workspaceId, merge.survivor_id);
-    await lockAll(tx.db, [merge.survivor_id, merge.merged_id, root ?? merge.survivor_id].map((c) => customerLock(workspaceId, c)));
+    await lockAll(tx.db, [merge.survivor_id, merge.merged_id, root ?? merge.survivor_id].map((c) => customerLock(workspaceId, c)), workspaceId);
     const merged = await tx.db.selectFrom('customers').select('merged_into').where('workspace_id', '=', workspaceId).where('id', '=', merge.merged_id).executeTakeFirstOrThrow();
     if (merged.merged_into !== merge.survivor_id) throw new AppError('conflict', 'the merged customer has been split off already');
 

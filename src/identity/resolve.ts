@@ -40,7 +40,7 @@ export async function resolve(ctx: Ctx, workspaceId: string, identifiers: readon
     if (ids.length === 0) throw new AppError('validation_failed', 'an event needs an identifying id (userId, anonymousId or an identifying external id)');
     const known = await knownCustomer(tx, workspaceId, ids);
     if (known) return { customerId: known, created: false, merged: [], conflicts: 0 };
-    await lockAll(tx.db, ids.map((s) => identityLock(workspaceId, s)));
+    await lockAll(tx.db, ids.map((s) => identityLock(workspaceId, s)), workspaceId);
     const owners = await lockOwners(tx, workspaceId, ids);
     const ownerOf = (s: StoredIdentifier) => owners.get(keyOfStored(s));
     const priority = (s: StoredIdentifier) => rules.get(s.id.type).priority;
@@ -104,7 +104,7 @@ async function knownCustomer(tx: Ctx, workspaceId: string, ids: StoredIdentifier
   };
   const candidate = single(await ownersOf(tx, workspaceId, ids));
   if (!candidate) return null;
-  await lockAll(tx.db, [customerLock(workspaceId, candidate)]);
+  await lockAll(tx.db, [customerLock(workspaceId, candidate)], workspaceId);
   return single(await ownersOf(tx, workspaceId, ids)) === candidate ? candidate : null;
 }
 
@@ -133,7 +133,7 @@ async function lockOwners(tx: Ctx, workspaceId: string, ids: StoredIdentifier[])
     const owners = await ownersOf(tx, workspaceId, ids);
     const fresh = [...new Set(owners.values())].filter((c) => !locked.has(c));
     if (fresh.length === 0) return owners;
-    await lockAll(tx.db, fresh.map((c) => customerLock(workspaceId, c)));
+    await lockAll(tx.db, fresh.map((c) => customerLock(workspaceId, c)), workspaceId);
     for (const c of fresh) locked.add(c);
   }
 }

@@ -5,6 +5,7 @@ import { systemActor } from '../../src/audit/index.js';
 import { orderStats, rootCustomer, updateProfiles } from '../../src/customers/index.js';
 import {
   type Identifier,
+  inTransaction,
   loadIdentityRules,
   normalizeIdentifier,
   pushAliases,
@@ -151,6 +152,51 @@ describe('resolveMany', () => {
     // Sets sharing an id are one person: one unsettled set leaves its whole group to resolve().
     const grouped = await resolveMany(ctx, ws, [{ identifiers: [id('anonymous_id', 'bulk-known-a')], at }, { identifiers: [id('anonymous_id', 'bulk-known-a'), id('user_id', 'bulk-other')], at }], rules);
     expect(grouped).toEqual([null, null]);
+  });
+});
+
+describe('resolveMany in large chunks', () => {
+  const person = (prefix: string, i: number) => [id('user_id', `${prefix}-u${i}`), id('phone', `+86136${String(i).padStart(8, '0')}`), id('wechat_unionid', `${prefix}-w${i}`, 'users')];
+
+  it('takes a bounded number of locks on PostgreSQL (none on PGlite) and stores the ids sealed', async () => {
+    const rules = await loadIdentityRules(ctx.db, ws);
+    const sets = Array.from({ length: 6000 }, (_, i) => ({ identifiers: person('big', i), at }));
+    const { found, locks } = await inTransaction(ctx, async (tx) => {
+      const found = await resolveMany(tx, ws, sets, rules);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`.execute(tx.db);
+      return { found, locks: rows[0].n };
+    });
+    expect(locks).toBe(storeKind === 'postgres' ? 1 : 0); // 18,000 ids: the workspace's graph as one lock
+    expect(new Set(found).size).toBe(6000);
+    expect(await ownerOf('user_id', 'big-u42')).toBe(found[42]);
+    const phone = await ctx.db.selectFrom('identities').selectAll().where('workspace_id', '=', ws).where('type', '=', 'phone').where('value', '=', ctx.secrets.blindIndex('phone', '+8613600000042')).executeTakeFirstOrThrow();
+    expect(phone.customer_id).toBe(found[42]);
+    expect(ctx.secrets.decrypt(phone.value_enc!)).toBe('+8613600000042');
+    expect(await resolveMany(ctx, ws, sets, rules)).toEqual(found);
+  });
+
+  it('ends with one customer per person when bulk chunks and single links race from separate pools', async () => {
+    const other = storeKind === 'postgres' ? await secondPool() : null;
+    const ctx2 = other ? { ...ctx, db: other } : ctx;
+    try {
+      const rules = await loadIdentityRules(ctx.db, ws);
+      const people = Array.from({ length: 400 }, (_, i) => person('bulkrace', 100_000 + i));
+      const chunk = (from: number, to: number) => people.slice(from, to).map((identifiers) => ({ identifiers, at }));
+      await Promise.all([
+        resolveMany(ctx, ws, chunk(0, 300), rules), // 900 ids: locks the whole graph
+        resolveMany(ctx2, ws, chunk(100, 400), rules),
+        resolveMany(ctx, ws, chunk(250, 300), rules), // 150 ids: locks them one by one
+        ...people.slice(150, 200).map((p) => resolve(ctx2, ws, [p[1], p[0]], { at })),
+      ]);
+      for (const p of people) {
+        const owners = await Promise.all(p.map((i) => ownerOf(i.type, i.type === 'phone' ? ctx.secrets.blindIndex('phone', i.value) : i.value)));
+        expect(new Set(owners).size).toBe(1);
+        expect(owners[0]).toBeTruthy();
+        expect(await rootCustomer(ctx.db, ws, owners[0]!)).toBe(owners[0]);
+      }
+    } finally {
+      await other?.destroy();
+    }
   });
 });
 
