@@ -1,11 +1,12 @@
-// Where the ingest time goes: intake (inbox) and drain (worker) timed apart, no HTTP.
+// Where the ingest time goes: intake (inbox) and drain (worker) timed apart, no HTTP; with
+// PATH_=log, the API's path instead: events processed straight from memory as from the log.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { systemActor } from '../src/audit/index.js';
 import { ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, loadConfig } from '../src/core/index.js';
-import { drainInbox, ingestBatch } from '../src/ingest/index.js';
+import { drainInbox, ingestBatch, normalizeEvent, processEvents } from '../src/ingest/index.js';
 import { openStores } from '../src/store/index.js';
 
 const EVENTS = Number(process.env.EVENTS ?? 10000);
@@ -22,8 +23,11 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-prof-'));
 const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(process.env.PG ? { DATABASE_URL: process.env.PG } : {}) } as NodeJS.ProcessEnv);
 const stores = await openStores(config, { log: createLogger('silent'), command: 'bench' });
 const { workspace } = await ensureWorkspace(stores, { slug: 'bench', name: 'bench' }, systemActor);
+const fromLog = process.env.PATH_ === 'log';
+const env = { receivedAt: new Date(), ip: '127.0.0.1' };
+const logged = fromLog ? Array.from({ length: EVENTS }, (_, n) => { const r = normalizeEvent(message(n % CUSTOMERS, n), env, stores.clock); if (!r.ok) throw new Error(r.detail); return r.event; }) : [];
 let t = performance.now();
-for (let n = 0; n < EVENTS; n += 100) {
+for (let n = 0; n < (fromLog ? 0 : EVENTS); n += 100) {
   await ingestBatch(stores, workspace.id, { batch: Array.from({ length: 100 }, (_, k) => message((n + k) % CUSTOMERS, n + k)) }, { receivedAt: new Date(), ip: '127.0.0.1', userAgent: 'x' } as never);
 }
 console.log('intake', Math.round(EVENTS / ((performance.now() - t) / 1000)), 'ev/s');
@@ -40,7 +44,11 @@ let chIns = 0, chQ = 0;
 stores.events.insert = async (tb, rows) => { const t0 = performance.now(); await ins(tb, rows); chIns += performance.now() - t0; };
 stores.events.query = (async (q: string, p?: Record<string, unknown>) => { const t0 = performance.now(); const r = await qq(q, p); chQ += performance.now() - t0; return r; }) as typeof stores.events.query;
 t = performance.now();
-await drainInbox(timed, Number(process.env.BATCH ?? 250));
+const cpu0 = process.cpuUsage();
+if (fromLog) for (let n = 0; n < EVENTS; n += Number(process.env.BATCH ?? 250)) await processEvents(timed, [{ workspaceId: workspace.id, events: logged.slice(n, n + Number(process.env.BATCH ?? 250)) }]);
+else await drainInbox(timed, Number(process.env.BATCH ?? 250));
+const cpu = process.cpuUsage(cpu0);
+console.log('CPU', ((cpu.user + cpu.system) / 1e6).toFixed(1), 's, load', os.loadavg()[0].toFixed(2));
 for (const [k, v] of [...stats].sort((a, b) => b[1][0] - a[1][0])) console.log(Math.round(v[0]), v[1], k);
 console.log('ch insert', Math.round(chIns), 'ch query', Math.round(chQ));
 console.log('drain', Math.round(EVENTS / ((performance.now() - t) / 1000)), 'ev/s');

@@ -1,12 +1,15 @@
 // Ingest benchmark: sustained /v1/batch throughput with identity resolution, ack latency at a
 // fixed 5,000 events/s, and, in the same run, the ceiling: raw inserts of the same rows into the
-// events store with no HTTP and no identity work.
+// events store with no HTTP and no identity work. The load generator is its own process
+// (bench/ingest-client.ts): CPU times below are the server's (with chDB's threads) only.
 //
 //   node --import tsx bench/ingest.ts [--events 100000] [--customers 20000] [--postgres]
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildServer } from '../src/api/index.js';
@@ -15,6 +18,7 @@ import { createWriteKey, ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, loadConfig, newId } from '../src/core/index.js';
 import { startIngestWorker } from '../src/ingest/index.js';
 import { chTime, openStores } from '../src/store/index.js';
+import { message } from './ingest-data.js';
 import { machine, percentile, table } from './machine.js';
 
 const { values: args } = parseArgs({
@@ -32,22 +36,15 @@ const CUSTOMERS = Number(args.customers);
 const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 
-/** A realistic track event for customer i: member id, device id and unionid, product properties. */
-function message(i: number, n: number) {
-  return {
-    type: 'track',
-    messageId: `bench-${n}`,
-    event: n % 7 === 0 ? 'Product Added' : 'Product Viewed',
-    userId: `M${100000 + i}`,
-    anonymousId: `dev-${i}`,
-    timestamp: new Date(Date.now() - (n % 86_400_000)).toISOString(),
-    properties: { product_id: `SKU-${n % 40}`, name: '丝绒雾面口红', category: '口红', price: 189 },
-    context: {
-      library: { name: 'analytics-node', version: '2.1.0' },
-      campaign: { source: 'xiaohongshu', medium: 'social', name: '双11' },
-      externalIds: [{ id: `oUnion${i}`, type: 'wechat_unionid', collection: 'users', encoding: 'none' }],
-    },
-  };
+/** Runs bench/ingest-client.ts (the load generator) in its own process; returns its JSON result. */
+async function client<T>(args: Record<string, string | number>): Promise<T> {
+  const argv = Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'ingest-client.ts'), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += String(d)));
+  const code = await new Promise((r) => proc.on('exit', r));
+  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+  return JSON.parse(out) as T;
 }
 
 async function main() {
@@ -69,16 +66,7 @@ async function main() {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const stopWorker = startIngestWorker(stores, { intervalMs: 50 });
   const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
-
-  let sent = 0;
-  const post = async (from: number, count: number) => {
-    const batch = Array.from({ length: count }, (_, k) => message((from + k) % CUSTOMERS, from + k));
-    const t0 = performance.now();
-    const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
-    if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-    await res.arrayBuffer();
-    return performance.now() - t0;
-  };
+  const common = { url, auth, customers: CUSTOMERS, batch: BATCH };
   const stored = async () =>
     Number((await stores.events.query<{ n: number }>(`SELECT count() AS n FROM ${stores.events.table('events')} WHERE workspace_id = {ws:UUID}`, { ws: workspace.id }))[0].n);
   const waitStored = async (n: number) => {
@@ -92,16 +80,7 @@ async function main() {
   };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (;;) {
-        const from = sent;
-        if (from >= EVENTS) return;
-        sent += BATCH;
-        await post(from, Math.min(BATCH, EVENTS - from));
-      }
-    }),
-  );
+  await client({ ...common, phase: 'sustained', events: EVENTS, concurrency: CONCURRENCY });
   const ackSeconds = (performance.now() - t0) / 1000;
   const ackCpu = cpu(cpu0);
   await waitStored(EVENTS);
@@ -111,21 +90,10 @@ async function main() {
 
   // 2. Paced: 5,000 events/s in batches of BATCH, ack latency of each request.
   const pacedSeconds = Number(args['paced-seconds']);
-  const perTick = BATCH;
-  const tickMs = (perTick / 5000) * 1000;
-  const latencies: number[] = [];
-  const inflight: Promise<void>[] = [];
-  const start = performance.now();
   const pacedCpu0 = process.cpuUsage();
-  for (let k = 0; k < (pacedSeconds * 1000) / tickMs; k++) {
-    const due = start + k * tickMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const from = sent;
-    sent += perTick;
-    inflight.push(post(from, perTick).then((ms) => void latencies.push(ms)));
-  }
-  await Promise.all(inflight);
+  const paced = await client<{ latencies: number[]; sent: number }>({ ...common, phase: 'paced', from: EVENTS, rate: 5000, seconds: pacedSeconds });
+  const latencies = paced.latencies;
+  const sent = EVENTS + paced.sent;
   const pacedCpu = cpu(pacedCpu0);
   latencies.sort((a, b) => a - b);
   await waitStored(sent);

@@ -1,7 +1,7 @@
 export { type InboxEvent, type OrderFact, normalizeEvent } from './normalize.js';
 export { LIMITS, message, type Message, type MessageType, ingestResponse, type IngestResponse } from './schema.js';
 export { ingestBatch, ingestOne } from './intake.js';
-export { drainInbox } from './process.js';
+export { drainInbox, processEvents } from './process.js';
 export { type OrderEvent, writeOrders } from './orders.js';
 export { startIngestWorker, purgeProcessed, DEDUPE_WINDOW_MS } from './worker.js';
 export { ingestRoutes } from './routes.js';

@@ -1,7 +1,9 @@
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
+import type { KyselyPlugin } from 'kysely';
 import { chTime, type Ctx } from '../store/index.js';
 import { isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
 import { type Identifier, type IdentityRules, inTransaction, loadIdentityRules, pushAliases, resolve, resolveMany } from '../identity/index.js';
-import { flushIngestLog } from './collector.js';
+import { acksSettled, flushIngestLog } from './collector.js';
 import { insertInboxRows } from './intake.js';
 import type { InboxEvent } from './normalize.js';
 import { type OrderEvent, writeOrders } from './orders.js';
@@ -10,6 +12,30 @@ interface InboxRow {
   workspace_id: string;
   message_id: string;
   payload: string;
+}
+
+/**
+ * Embedded stores (PGlite, chDB) run their statements synchronously on Node's main thread, and a
+ * transaction's statements follow one another without giving the event loop a turn: the
+ * collection API's acknowledgements would wait for whole batches. Processing goes through this
+ * plugin, which lets pending I/O run after every statement and lets the acknowledgements under way
+ * finish first (waiting at most ACK_PRIORITY_MS, so processing is never starved).
+ */
+const yieldAfterStatements: KyselyPlugin = {
+  transformQuery: (args) => args.node,
+  transformResult: async (args) => {
+    await setImmediatePromise();
+    await acksSettled(ACK_PRIORITY_MS);
+    return args.result;
+  },
+};
+const ACK_PRIORITY_MS = 20;
+const yieldingDbs = new WeakMap<object, Ctx['db']>();
+function yielding(ctx: Ctx): Ctx {
+  if (ctx.db.isTransaction) return ctx;
+  let db = yieldingDbs.get(ctx.db);
+  if (!db) yieldingDbs.set(ctx.db, (db = ctx.db.withPlugin(yieldAfterStatements)));
+  return { ...ctx, db };
 }
 
 /** A row that failed this often while others succeeded is set aside (kept, with its error). */
@@ -39,7 +65,7 @@ export async function drainInbox(ctx: Ctx, batchSize = 250): Promise<number> {
 
 async function processBatch(ctx: Ctx, limit: number): Promise<number> {
   try {
-    return await inTransaction(ctx, async (tx) => {
+    return await inTransaction(yielding(ctx), async (tx) => {
       const rows = await claim(tx, limit);
       await ingestRows(tx, rows);
       return rows.length;
@@ -134,7 +160,7 @@ async function ingestRows(tx: Ctx, rows: InboxRow[]): Promise<void> {
  */
 export async function processEvents(ctx: Ctx, batches: { workspaceId: string; events: InboxEvent[] }[]): Promise<void> {
   try {
-    await inTransaction(ctx, async (tx) => {
+    await inTransaction(yielding(ctx), async (tx) => {
       const now = tx.clock.now();
       const fresh = new Map<string, InboxEvent[]>();
       for (const { workspaceId, events } of batches) {
@@ -184,6 +210,8 @@ async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>): Pr
   }
   await writeOrders(tx, orders);
   if (eventRows.length) await tx.events.insert('events', eventRows);
+  await setImmediatePromise(); // the events store's insert, like a statement (see yieldAfterStatements)
+  await acksSettled(ACK_PRIORITY_MS);
 }
 
 /**

@@ -4,7 +4,7 @@ import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { resolveWriteKey } from '../auth/index.js';
 import { decodeBody, writeKeyOf } from './body.js';
-import { Collector } from './collector.js';
+import { Collector, requestFinished, requestStarted } from './collector.js';
 import { ingestBatch, ingestOne } from './intake.js';
 import type { InboxEvent } from './normalize.js';
 import { ingestResponse, LIMITS, MESSAGE_TYPES } from './schema.js';
@@ -34,19 +34,24 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
   const config = { public: true, rateLimit: false } as const;
   const response = { 200: ingestResponse };
 
+  const keys = new WriteKeys(ctx);
   const workspaceOf = async (req: FastifyRequest) => {
     if (req.body === undefined || req.body === null) throw new AppError('bad_request', 'the body is empty: send the event as JSON');
     const key = writeKeyOf(req.headers.authorization, req.body);
     if (!key) throw new AppError('unauthorized', 'send the write key as the HTTP Basic user name, or as writeKey in the body');
-    const found = await resolveWriteKey(ctx, key);
-    if (!found) throw new AppError('unauthorized', 'the write key is unknown or revoked');
-    return found.workspaceId;
+    const workspaceId = await keys.workspaceOf(key);
+    if (!workspaceId) throw new AppError('unauthorized', 'the write key is unknown or revoked');
+    return workspaceId;
   };
   const envelope = (req: FastifyRequest) => ({ receivedAt: ctx.clock.now(), ip: req.ip });
   const collector = Collector.start(ctx);
   app.addHook('onClose', () => collector.close());
   const store = (ws: string, events: InboxEvent[]) => collector.store(ws, events);
 
+  app.addHook('onRequest', async (_req, reply) => {
+    requestStarted();
+    reply.raw.once('close', requestFinished);
+  });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', '*');
   });
@@ -76,3 +81,30 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     }
   }
 };
+
+/** How long a valid write key is remembered: a revoked key is refused within this time. */
+export const WRITE_KEY_TTL_MS = 10_000;
+
+/**
+ * Valid write keys, remembered for WRITE_KEY_TTL_MS: acknowledging then needs no state-store
+ * query (on PGlite a query waits for the processing transaction that holds its one connection).
+ * Unknown keys are looked up every time, so a new key works at once.
+ */
+class WriteKeys {
+  private readonly valid = new Map<string, { workspaceId: string; until: number }>();
+  constructor(private readonly ctx: Ctx) {}
+
+  async workspaceOf(key: string): Promise<string | null> {
+    const now = performance.now();
+    const hit = this.valid.get(key);
+    if (hit && hit.until > now) return hit.workspaceId;
+    const found = await resolveWriteKey(this.ctx, key);
+    if (!found) {
+      this.valid.delete(key);
+      return null;
+    }
+    if (this.valid.size >= 10_000) this.valid.clear(); // bounded: keys in use come back at once
+    this.valid.set(key, { workspaceId: found.workspaceId, until: now + WRITE_KEY_TTL_MS });
+    return found.workspaceId;
+  }
+}
