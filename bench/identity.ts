@@ -2,22 +2,23 @@
 // (member id, phone, unionid) resolved through resolveMany in chunks, as the ingest worker does
 // for imported rows; then the same people again (all known). Goal: 1,000,000 in ≤ 20 s.
 //
-//   node --import tsx bench/identity.ts [--customers 1000000] [--chunk 5000] [--postgres]
+//   node --import tsx bench/identity.ts [--customers 1000000] [--chunk 50000] [--postgres]
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { systemActor } from '../src/audit/index.js';
 import { ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, loadConfig } from '../src/core/index.js';
 import { type Identifier, loadIdentityRules, resolveMany } from '../src/identity/index.js';
-import { openStores } from '../src/store/index.js';
+import { openStores, type Stores } from '../src/store/index.js';
 import { machine, table } from './machine.js';
 
 const { values: args } = parseArgs({
-  options: { customers: { type: 'string', default: '1000000' }, chunk: { type: 'string', default: '5000' }, postgres: { type: 'boolean', default: false } },
+  options: { customers: { type: 'string', default: '1000000' }, chunk: { type: 'string', default: '50000' }, postgres: { type: 'boolean', default: false } },
 });
 const N = Number(args.customers);
 const CHUNK = Number(args.chunk);
@@ -28,6 +29,29 @@ const person = (i: number): Identifier[] => [
   { type: 'phone', collection: '', value: `+86139${String(i).padStart(8, '0')}` },
   { type: 'wechat_unionid', collection: 'users', value: `oUnion_${i.toString(36)}` },
 ];
+
+// CPU: this process's (Node, and PGlite's WebAssembly when embedded), and on the PostgreSQL
+// server that of the backends serving this benchmark's database (read from /proc: same machine).
+const row = (p: { seconds: number; cpu: number; serverCpu: number; load: number }) => ({
+  seconds: p.seconds.toFixed(1),
+  'people/s': Math.round(N / p.seconds),
+  'CPU s (process)': p.cpu.toFixed(1),
+  ...(args.postgres ? { 'CPU s (server)': p.serverCpu.toFixed(1) } : {}),
+  'load (1 min)': p.load.toFixed(1),
+});
+
+/** CPU seconds so far of each PostgreSQL backend connected to this database. */
+async function serverCpu(stores: Stores): Promise<Map<number, number>> {
+  const cpu = new Map<number, number>();
+  if (!args.postgres) return cpu;
+  const { rows } = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`.execute(stores.db);
+  for (const { pid } of rows) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime + stime, in clock ticks of 1/100 s
+  }
+  return cpu;
+}
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-bench-identity-'));
@@ -48,13 +72,18 @@ async function main() {
 
   const pass = async () => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const server0 = await serverCpu(stores);
     let settled = 0;
     for (let i = 0; i < N; i += CHUNK) {
       const sets = Array.from({ length: Math.min(CHUNK, N - i) }, (_, k) => ({ identifiers: person(i + k), at }));
       settled += (await resolveMany(stores, workspace.id, sets, rules)).filter(Boolean).length;
       if (process.stderr.isTTY) process.stderr.write(`\r${i + sets.length} / ${N}`);
     }
-    return { seconds: (performance.now() - t0) / 1000, settled };
+    const cpu = process.cpuUsage(cpu0);
+    const server = await serverCpu(stores);
+    const serverSeconds = [...server].reduce((sum, [pid, s]) => sum + s - (server0.get(pid) ?? 0), 0);
+    return { seconds: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, serverCpu: serverSeconds, load: os.loadavg()[0], settled };
   };
   const first = await pass();
   const second = await pass();
@@ -75,8 +104,8 @@ async function main() {
   console.log(`state store: ${args.postgres ? 'PostgreSQL server' : 'PGlite (embedded)'}; ${N} people × 3 ids, chunks of ${CHUNK}\n`);
   console.log(
     table([
-      { pass: 'new people (customers and ids created)', seconds: first.seconds.toFixed(1), 'people/s': Math.round(N / first.seconds) },
-      { pass: 'same people again (all known)', seconds: second.seconds.toFixed(1), 'people/s': Math.round(N / second.seconds) },
+      { pass: 'new people (customers and ids created)', ...row(first) },
+      { pass: 'same people again (all known)', ...row(second) },
     ]),
   );
 }
