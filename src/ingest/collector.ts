@@ -105,34 +105,6 @@ export class Collector {
   }
 }
 
-/**
- * Collection requests under way in this process (from arrival to the response's end). On embedded
- * stores processing shares Node's main thread with the collection API, so between statements it
- * waits (a little) for the requests under way: a request then waits for about one statement,
- * not for a batch.
- */
-const acks = { inFlight: 0, waiters: [] as (() => void)[] };
-
-export function requestStarted(): void {
-  acks.inFlight++;
-}
-
-export function requestFinished(): void {
-  if (--acks.inFlight === 0) for (const w of acks.waiters.splice(0)) w();
-}
-
-/** Resolves when no acknowledgement is under way, or after maxMs. */
-export function acksSettled(maxMs: number): Promise<void> {
-  if (acks.inFlight === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, maxMs);
-    acks.waiters.push(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 /** The collectors writing to each state store in this process, for flushIngestLog. */
 const collectors = new WeakMap<object, Set<Collector>>();
 

@@ -3,7 +3,7 @@ import type { KyselyPlugin } from 'kysely';
 import { chTime, type Ctx } from '../store/index.js';
 import { isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
 import { type Identifier, type IdentityRules, inTransaction, loadIdentityRules, pushAliases, resolve, resolveMany } from '../identity/index.js';
-import { acksSettled, flushIngestLog } from './collector.js';
+import { flushIngestLog } from './collector.js';
 import { insertInboxRows } from './intake.js';
 import type { InboxEvent } from './normalize.js';
 import { type OrderEvent, writeOrders } from './orders.js';
@@ -18,18 +18,17 @@ interface InboxRow {
  * Embedded stores (PGlite, chDB) run their statements synchronously on Node's main thread, and a
  * transaction's statements follow one another without giving the event loop a turn: the
  * collection API's acknowledgements would wait for whole batches. Processing goes through this
- * plugin, which lets pending I/O run after every statement and lets the acknowledgements under way
- * finish first (waiting at most ACK_PRIORITY_MS, so processing is never starved).
+ * plugin, which lets pending I/O run after every statement. (Also waiting, between statements,
+ * for the collection requests under way did not pay: their time is mostly the log's fsync, and
+ * processing then fell behind.)
  */
 const yieldAfterStatements: KyselyPlugin = {
   transformQuery: (args) => args.node,
   transformResult: async (args) => {
     await setImmediatePromise();
-    await acksSettled(ACK_PRIORITY_MS);
     return args.result;
   },
 };
-const ACK_PRIORITY_MS = 20;
 const yieldingDbs = new WeakMap<object, Ctx['db']>();
 function yielding(ctx: Ctx): Ctx {
   if (ctx.db.isTransaction) return ctx;
@@ -211,7 +210,6 @@ async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>): Pr
   await writeOrders(tx, orders);
   if (eventRows.length) await tx.events.insert('events', eventRows);
   await setImmediatePromise(); // the events store's insert, like a statement (see yieldAfterStatements)
-  await acksSettled(ACK_PRIORITY_MS);
 }
 
 /**

@@ -4,7 +4,7 @@ import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { resolveWriteKey } from '../auth/index.js';
 import { decodeBody, writeKeyOf } from './body.js';
-import { Collector, requestFinished, requestStarted } from './collector.js';
+import { Collector } from './collector.js';
 import { ingestBatch, ingestOne } from './intake.js';
 import type { InboxEvent } from './normalize.js';
 import { ingestResponse, LIMITS, MESSAGE_TYPES } from './schema.js';
@@ -48,10 +48,6 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
   app.addHook('onClose', () => collector.close());
   const store = (ws: string, events: InboxEvent[]) => collector.store(ws, events);
 
-  app.addHook('onRequest', async (_req, reply) => {
-    requestStarted();
-    reply.raw.once('close', requestFinished);
-  });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', '*');
   });
