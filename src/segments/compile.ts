@@ -125,7 +125,9 @@ export class RuleCompiler {
     }
     const key = this.p.add('String', field);
     const raw = `u.traits[${key}]`;
-    return this.predicate(type, op, value, path, { x: type === 'number' ? `toFloat64OrNull(${raw})` : raw, present: `mapContains(u.traits, ${key})` });
+    // A missing key reads as '': a test that '' fails needs no presence check (a tenth of the lookup's cost).
+    const present = type === 'string' && failsForEmpty(op, value) ? '1' : `mapContains(u.traits, ${key})`;
+    return this.predicate(type, op, value, path, { x: type === 'number' ? `toFloat64OrNull(${raw})` : raw, present });
   }
 
   private computed(field: keyof typeof COMPUTED_TYPES, op: FieldOp, value: unknown, path: string): string {
@@ -309,6 +311,12 @@ function isRange(v: unknown): v is [number, number] {
 
 function isDate(v: unknown): v is string {
   return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+}
+
+/** Whether a text test (eq or in) fails for the empty text, which is what a missing map key reads as. */
+function failsForEmpty(op: FieldOp, value: unknown): boolean {
+  if (op === 'eq') return typeof value === 'string' && value !== '';
+  return op === 'in' && Array.isArray(value) && !value.includes('');
 }
 
 /**

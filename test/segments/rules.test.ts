@@ -81,6 +81,8 @@ describe('traits and computed traits', () => {
   it.each<[string, Rule, string[]]>([
     ['text equals', { type: 'trait', field: 'city', op: 'eq', value: '上海' }, ['zhang']],
     ['text in a list', { type: 'trait', field: 'skin_type', op: 'in', value: ['油皮', '干皮'] }, ['li', 'zhang']],
+    ['an empty text in the list matches only customers who have the trait', { type: 'trait', field: 'skin_type', op: 'in', value: ['', '油皮'] }, ['zhang']],
+    ['equals the empty text: nobody has it', { type: 'trait', field: 'skin_type', op: 'eq', value: '' }, []],
     ['text differs (only customers who have the trait)', { type: 'trait', field: 'skin_type', op: 'neq', value: '油皮' }, ['li', 'wang']],
     ['contains', { type: 'trait', field: 'member_level', op: 'contains', value: '金' }, ['zhang']],
     ['number ≥', { type: 'trait', field: 'points', op: 'gte', value: 100 }, ['zhang']],
