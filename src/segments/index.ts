@@ -1,7 +1,7 @@
 import './schema.js';
 
 export { type RfmSettings, type RfmSegmentKey, rfmSettings, DEFAULT_RFM_SETTINGS, RFM_SEGMENTS, RFM_SEGMENT_KEYS, loadRfmSettings, saveRfmSettings } from './rfm-model.js';
-export { type RfmSnapshot, type Workspace, computeRfmSnapshot, rfmScoresSql } from './rfm.js';
+export { type RfmSnapshot, type Workspace, computeRfmSnapshot, pruneRfmSnapshots, RFM_RETENTION, rfmScoresSql } from './rfm.js';
 export { type RfmSegmentSummary, type RfmCustomer, listRfmSnapshots, rfmSnapshot, rfmSummary, rfmGrid, rfmMovement, rfmMovementCustomers, rfmCustomers } from './rfm-views.js';
 export { type Rule, type TimeWindow, type PropertyFilter, rule, ruleNodes, propertyFilter, FIELD_OPS, LIFECYCLE_STAGES, LTV_TIERS } from './rules.js';
 export { type Segment, type SegmentInput, segmentInput, createSegment, updateSegment, deleteSegment, getSegment, listSegments, refreshSegment, NOBODY } from './segments.js';

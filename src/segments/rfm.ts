@@ -1,4 +1,4 @@
-import { newId } from '../core/index.js';
+import { DAY_MS, formatDateInZone, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { Params, lastDaysStart, orderAggregates } from './sql.js';
 import { type RfmSettings, SEGMENT_BY_BITS, loadRfmSettings } from './rfm-model.js';
@@ -116,4 +116,44 @@ export async function computeRfmSnapshot(ctx: Ctx, ws: Workspace): Promise<RfmSn
     await ctx.db.deleteFrom('rfm_snapshots').where('workspace_id', '=', ws.id).where('id', '=', id).execute();
     throw err;
   }
+}
+
+/**
+ * Which snapshots are kept: every one of the last `dailyDays` days (day-to-day movement), then the
+ * last of each local month for `months` months (how segments moved over the seasons; a date in
+ * such a month reads that month's last snapshot). A snapshot left 'computing' by a crash for a
+ * day is dropped too. A snapshot is a row per buyer, so daily snapshots of a 1M-customer brand
+ * would otherwise add ~230 M rows a year.
+ */
+export const RFM_RETENTION = { dailyDays: 35, months: 24 };
+
+/** Drops the snapshots the retention does not keep (the state row first, so no reader sees a snapshot without scores). */
+export async function pruneRfmSnapshots(ctx: Ctx, ws: Workspace): Promise<number> {
+  const now = ctx.clock.now();
+  const rows = await ctx.db.selectFrom('rfm_snapshots').select(['id', 'at', 'status']).where('workspace_id', '=', ws.id).orderBy('at', 'desc').orderBy('seq', 'desc').execute();
+  const monthIndex = (at: Date) => {
+    const [y, m] = formatDateInZone(at, ws.timezone).split('-').map(Number);
+    return y * 12 + m;
+  };
+  const thisMonth = monthIndex(now);
+  const monthsKept = new Set<number>();
+  const drop: string[] = [];
+  for (const r of rows) {
+    const age = now.getTime() - r.at.getTime();
+    if (r.status !== 'ready') {
+      if (age > DAY_MS) drop.push(r.id);
+      continue;
+    }
+    const month = monthIndex(r.at);
+    const lastOfMonth = !monthsKept.has(month);
+    monthsKept.add(month);
+    if (age <= RFM_RETENTION.dailyDays * DAY_MS || (lastOfMonth && thisMonth - month < RFM_RETENTION.months)) continue;
+    drop.push(r.id);
+  }
+  for (let i = 0; i < drop.length; i += 1000) {
+    const ids = drop.slice(i, i + 1000);
+    await ctx.db.deleteFrom('rfm_snapshots').where('workspace_id', '=', ws.id).where('id', 'in', ids).execute();
+    await ctx.events.command(`DELETE FROM ${ctx.events.table('rfm_scores')} WHERE workspace_id = {ws:UUID} AND snapshot_id IN {ids:Array(UUID)}`, { ws: ws.id, ids });
+  }
+  return drop.length;
 }

@@ -2,7 +2,7 @@ import { formatDateInZone } from '../core/index.js';
 import { chTime, type Ctx } from '../store/index.js';
 import { refreshLayer } from './layers.js';
 import { syncProfiles, readWatermark, writeWatermark } from './profiles.js';
-import { computeRfmSnapshot, type Workspace } from './rfm.js';
+import { computeRfmSnapshot, pruneRfmSnapshots, type Workspace } from './rfm.js';
 import { refreshRuleTag } from './rule-tags.js';
 import { refreshSegment } from './segments.js';
 
@@ -64,7 +64,10 @@ export async function maintainWorkspace(ctx: Ctx, ws: Workspace): Promise<void> 
   const changed = everything ? [] : changedIds;
 
   const latest = await ctx.db.selectFrom('rfm_snapshots').select('at').where('workspace_id', '=', ws.id).where('status', '=', 'ready').orderBy('at', 'desc').executeTakeFirst();
-  if (!latest || formatDateInZone(latest.at, ws.timezone) !== today) await computeRfmSnapshot(ctx, ws);
+  if (!latest || formatDateInZone(latest.at, ws.timezone) !== today) {
+    await computeRfmSnapshot(ctx, ws);
+    await pruneRfmSnapshots(ctx, ws);
+  }
 
   for (const kind of ['lifecycle', 'ltv'] as const) {
     const mark = `layer:${kind}`;
