@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { setImmediate } from 'node:timers/promises';
+import { type RawBuilder, sql } from 'kysely';
 import { newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { textColumn } from './columns.js';
@@ -90,8 +91,10 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
       for (const s of p.ids) identities.push({ s, customer: id });
       for (const i of p.members) result[i] = id;
     }
-    await insertCustomers(tx, workspaceId, customers);
-    await insertIdentities(tx, workspaceId, identities);
+    // On a PostgreSQL server the customers go in while the identities' statement (ciphertexts
+    // included) is built here: the next macrotask starts after the first statement has been sent.
+    const [, storeIdentities] = await Promise.all([insertCustomers(tx, workspaceId, customers), setImmediate().then(() => identitiesInsert(tx, workspaceId, identities))]);
+    await storeIdentities?.execute(tx.db);
     return result;
   });
 }
@@ -191,15 +194,15 @@ async function insertCustomers(tx: Ctx, workspaceId: string, customers: NewCusto
 }
 
 /** Personal values are encrypted only now, for the ids actually stored (known ones need only their blind index). */
-async function insertIdentities(tx: Ctx, workspaceId: string, rows: { s: Keyed; customer: string }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`
+function identitiesInsert(tx: Ctx, workspaceId: string, rows: { s: Keyed; customer: string }[]): RawBuilder<unknown> | null {
+  if (rows.length === 0) return null;
+  return sql`
     INSERT INTO identities (workspace_id, type, collection, value, value_enc, customer_id)
     SELECT ${workspaceId}, i.type, i.collection, i.value, nullif(i.enc, ''), i.customer::uuid
     FROM unnest(
       ${textColumn(rows.map((r) => r.s.id.type))}, ${textColumn(rows.map((r) => r.s.id.collection))}, ${textColumn(rows.map((r) => r.s.value))},
       ${textColumn(rows.map((r) => identifierCiphertext(tx.secrets, r.s.id) ?? ''))}, ${textColumn(rows.map((r) => r.customer))}
-    ) AS i(type, collection, value, enc, customer)`.execute(tx.db);
+    ) AS i(type, collection, value, enc, customer)`;
 }
 
 function distinct(ids: Keyed[]): Keyed[] {

@@ -26,12 +26,12 @@ export const MAX_KEYS = 512;
 
 /** Takes the locks in ascending order (scope first), so overlapping lockers rarely deadlock. */
 export async function lockAll(db: StateStore, keys: readonly string[], scope = ''): Promise<void> {
-  const sorted = [...new Set(keys)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  if (sorted.length === 0 || (await isExclusive(db))) return;
+  if (keys.length === 0 || (await isExclusive(db))) return;
+  const sorted = [...new Set(keys)].map(BigInt).sort((a, b) => (a < b ? -1 : 1));
   if (sorted.length > MAX_KEYS) return lockScope(db, scope);
   await sql`
     SELECT CASE WHEN scope THEN pg_advisory_xact_lock_shared(k) ELSE pg_advisory_xact_lock(k) END
-    FROM (SELECT ${scopeKey(scope)}::bigint, true UNION ALL SELECT unnest(${sql.val(sorted)}::bigint[]), false) AS l(k, scope)
+    FROM (SELECT ${scopeKey(scope)}::bigint, true UNION ALL SELECT unnest(${sql.val(sorted.map(String))}::bigint[]), false) AS l(k, scope)
     ORDER BY scope DESC, k`.execute(db);
 }
 
