@@ -8,10 +8,11 @@ import type { Ctx, StateStore } from '../store/index.js';
  *
  * Locks live in a scope (a workspace's identity graph; '' for everything else). A transaction
  * locking a few keys holds the scope shared and each key exclusively, so unrelated links run side
- * by side; one locking more than MAX_KEYS (a bulk chunk) holds the whole scope exclusively
- * instead. Either way a transaction takes at most MAX_KEYS + 1 locks, far below PostgreSQL's
- * shared lock table (max_locks_per_transaction × max_connections, 6,400 by default), and a big
- * chunk waits for the small transactions in its scope and they for it.
+ * by side; once it would hold more than MAX_KEYS in a scope (a bulk chunk, a big batch of
+ * events) it holds the whole scope exclusively instead, and needs no more locks there. So a
+ * transaction takes at most MAX_KEYS + 1 locks per scope, far below PostgreSQL's shared lock
+ * table (max_locks_per_transaction × max_connections, 6,400 by default), and a big chunk waits
+ * for the small transactions in its scope and they for it.
  *
  * Embedded PGlite belongs to one process (DATA_DIR/siyu.lock) and has a single connection that a
  * transaction holds from BEGIN to COMMIT (the driver queues everyone else), so transactions there
@@ -21,24 +22,44 @@ export function lockKey(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest().readBigInt64BE(0).toString();
 }
 
-/** Above this many keys a transaction locks its whole scope. */
+/** Above this many keys in a scope a transaction locks the whole scope. */
 export const MAX_KEYS = 512;
+
+/** Keys each open transaction holds per scope; WHOLE once it holds a scope exclusively. */
+const held = new WeakMap<StateStore, Map<string, number>>();
+const WHOLE = Infinity;
 
 /** Takes the locks in ascending order (scope first), so overlapping lockers rarely deadlock. */
 export async function lockAll(db: StateStore, keys: readonly string[], scope = ''): Promise<void> {
   if (keys.length === 0 || (await isExclusive(db))) return;
+  const holding = heldIn(db, scope);
+  if (holding === WHOLE) return;
   const sorted = [...new Set(keys)].map(BigInt).sort((a, b) => (a < b ? -1 : 1));
-  if (sorted.length > MAX_KEYS) return lockScope(db, scope);
+  if (holding + sorted.length > MAX_KEYS) return lockScope(db, scope);
   await sql`
     SELECT CASE WHEN scope THEN pg_advisory_xact_lock_shared(k) ELSE pg_advisory_xact_lock(k) END
     FROM (SELECT ${scopeKey(scope)}::bigint, true UNION ALL SELECT unnest(${sql.val(sorted.map(String))}::bigint[]), false) AS l(k, scope)
     ORDER BY scope DESC, k`.execute(db);
+  hold(db, scope, holding + sorted.length);
 }
 
 /** Locks every key of the scope at once (one lock), e.g. before reading a bulk chunk's owners. */
 export async function lockScope(db: StateStore, scope = ''): Promise<void> {
-  if (await isExclusive(db)) return;
+  if ((await isExclusive(db)) || heldIn(db, scope) === WHOLE) return;
   await sql`SELECT pg_advisory_xact_lock(${scopeKey(scope)}::bigint)`.execute(db);
+  hold(db, scope, WHOLE);
+}
+
+function heldIn(db: StateStore, scope: string): number {
+  return held.get(db)?.get(scope) ?? 0;
+}
+
+/** Counted for transactions only: outside one, a transaction-scoped lock ends with its statement. */
+function hold(db: StateStore, scope: string, count: number): void {
+  if (!db.isTransaction) return;
+  const scopes = held.get(db) ?? new Map<string, number>();
+  scopes.set(scope, count);
+  held.set(db, scopes);
 }
 
 function scopeKey(scope: string): string {

@@ -175,6 +175,18 @@ describe('resolveMany in large chunks', () => {
     expect(await resolveMany(ctx, ws, sets, rules)).toEqual(found);
   });
 
+  it('bounds the locks of a transaction that links many people one by one', async () => {
+    const locks = await inTransaction(ctx, async (tx) => {
+      for (let i = 0; i < 250; i++) await resolve(tx, ws, person('many', 200_000 + i), { at });
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`.execute(tx.db);
+      return rows[0].n;
+    });
+    // 750 identifiers: past 512 keys the workspace's graph is held as one lock instead.
+    if (storeKind === 'postgres') expect(locks).toBeLessThanOrEqual(513);
+    else expect(locks).toBe(0);
+    expect(await ownerOf('user_id', 'many-u200249')).toBeTruthy();
+  });
+
   it('ends with one customer per person when bulk chunks and single links race from separate pools', async () => {
     const other = storeKind === 'postgres' ? await secondPool() : null;
     const ctx2 = other ? { ...ctx, db: other } : ctx;
