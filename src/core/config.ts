@@ -25,6 +25,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  INGEST_BACKLOG_MAX: z.coerce.number().int().positive().default(200_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -43,6 +44,8 @@ export interface Config {
   publicUrl?: string;
   logLevel: Env['LOG_LEVEL'];
   rateLimitPerMinute: number;
+  /** Acknowledged events waiting for processing (in memory) at most, before the collection API answers 503. */
+  ingestBacklogMax: number;
 }
 
 export class ConfigError extends Error {}
@@ -70,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    ingestBacklogMax: e.INGEST_BACKLOG_MAX,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { claimLogDir, IngestLog } from './log.js';
 import type { InboxEvent } from './normalize.js';
@@ -49,6 +50,10 @@ export class Collector {
       return true;
     });
     if (fresh.length === 0) return 0;
+    // Waiting events are held in memory: past the limit (a store down) SDKs are told to retry later.
+    if (this.log.unshippedEvents + fresh.length > this.ctx.config.ingestBacklogMax) {
+      throw new AppError('store_unavailable', `${this.log.unshippedEvents} events are waiting to be processed: retry shortly`);
+    }
     await this.log.append({ workspaceId, events: fresh });
     for (const id of seen) this.recent.add(workspaceId, id);
     this.kick();

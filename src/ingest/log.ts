@@ -32,6 +32,8 @@ export class IngestLog {
   private waiting: { line: Buffer; record: LogRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private writing = false;
   private readonly pending: { record: LogRecord; end: Position }[] = [];
+  /** Events in `pending`. */
+  private pendingCount = 0;
   private segment: number;
   private size: number;
   private fd: number;
@@ -68,6 +70,7 @@ export class IngestLog {
     }
     const log = new IngestLog(dir, secrets, { segment: Math.max(checkpoint.segment, ...segments) + 1, offset: 0 });
     log.pending.push(...replay);
+    log.pendingCount = replay.reduce((n, p) => n + p.record.events.length, 0);
     return log;
   }
 
@@ -91,7 +94,7 @@ export class IngestLog {
 
   /** The records up to `end` are in the inbox: the checkpoint moves past them and older segments go. */
   shipped(end: Position): void {
-    while (this.pending.length && !after(this.pending[0].end, end)) this.pending.shift();
+    while (this.pending.length && !after(this.pending[0].end, end)) this.pendingCount -= this.pending.shift()!.record.events.length;
     const tmp = path.join(this.dir, 'checkpoint.tmp');
     fs.writeFileSync(tmp, JSON.stringify(end));
     fs.renameSync(tmp, path.join(this.dir, 'checkpoint.json'));
@@ -100,6 +103,11 @@ export class IngestLog {
 
   get unshipped(): number {
     return this.pending.length;
+  }
+
+  /** Events acknowledged and not yet reported shipped. */
+  get unshippedEvents(): number {
+    return this.pendingCount;
   }
 
   get idle(): boolean {
@@ -122,6 +130,7 @@ export class IngestLog {
           await writeAll(this.fd, Buffer.concat(group.map((w) => w.line)));
           await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
           group.forEach((w, i) => this.pending.push({ record: w.record, end: ends[i] }));
+          this.pendingCount += group.reduce((n, w) => n + w.record.events.length, 0);
           for (const w of group) w.resolve();
         } catch (err) {
           // What may have reached the file was not acknowledged: start a clean segment after it.
