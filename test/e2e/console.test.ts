@@ -130,6 +130,8 @@ describe('console', () => {
       await page.getByTestId('nav-customers').click();
       await page.getByTestId('customer-search').fill('e2e-member-1001');
       await page.getByTestId('customer-search').press('Enter');
+      // Click only once the search has answered: a click on the unfiltered list's row could be undone by it.
+      await expect.poll(() => page.getByTestId('customer-table').locator('tbody tr.ant-table-row').count(), { timeout: 15_000 }).toBe(1);
       await page.getByTestId('customer-table').getByText('端到端林', { exact: true }).click();
       await page.waitForURL(new RegExp(`/customers/${customerId}`));
 
