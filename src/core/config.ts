@@ -26,6 +26,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   INGEST_BACKLOG_MAX: z.coerce.number().int().positive().default(200_000),
+  INGEST_WINDOW_IDS: z.coerce.number().int().positive().default(500_000),
+  INGEST_MEMORY_CUSTOMERS: z.coerce.number().int().positive().default(250_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -46,6 +48,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Acknowledged events waiting for processing (in memory) at most, before the collection API answers 503. */
   ingestBacklogMax: number;
+  /** messageIds per workspace and generation (two are kept) in the de-duplication window. */
+  ingestWindowIds: number;
+  /** Identifier links and customers' activity remembered per generation (two are kept) by the ingest path. */
+  ingestIdentityMemory: number;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     ingestBacklogMax: e.INGEST_BACKLOG_MAX,
+    ingestWindowIds: e.INGEST_WINDOW_IDS,
+    ingestIdentityMemory: e.INGEST_MEMORY_CUSTOMERS,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { nameSearchTokens, normalizePhone, type Secrets } from '../core/index.js';
+import type { Activity, ActivityMemory, ActivitySpan } from './activity.js';
 import type { Ctx, Customer, CustomerUpdate } from '../store/index.js';
 
 /**
@@ -190,52 +191,93 @@ export function revertAdopted(p: Profile, adopted: Adopted): void {
 
 /**
  * Stores what a batch of events says about customers, in a few statements whatever the batch
- * size: events that only show activity widen the seen range; traits, consent and channels go
- * through the profile (last write wins by event time). Runs in the caller's transaction.
+ * size: events that only show activity widen the seen range and move first / last channel;
+ * traits and consent go through the profile (last write wins by event time). With `memory`,
+ * activity that changes nothing the process knows is stored (see ActivityMemory) is skipped.
+ * Runs in the caller's transaction; returns the activity now stored per customer written, for
+ * the memory once the transaction has committed.
  */
-export async function updateProfiles(tx: Ctx, workspaceId: string, patches: ReadonlyMap<string, ProfilePatch[]>): Promise<void> {
-  const full = [...patches].filter(([, list]) => list.some((p) => p.traits || p.consent));
-  const light = [...patches].filter(([, list]) => !list.some((p) => p.traits || p.consent));
-  await writeProfiles(tx, workspaceId, new Map(full));
-  await widenSeen(tx, workspaceId, light.filter(([, list]) => !list.some((p) => p.channel)).map(([id, list]) => ({ id, times: list.map((p) => p.at.getTime()) })));
-  await setChannels(tx, workspaceId, light.filter(([, list]) => list.some((p) => p.channel)));
+export async function updateProfiles(tx: Ctx, workspaceId: string, patches: ReadonlyMap<string, ProfilePatch[]>, memory?: ActivityMemory): Promise<Map<string, Activity>> {
+  const full = new Map<string, ProfilePatch[]>();
+  const light: [string, ActivitySpan][] = [];
+  for (const [id, list] of patches) {
+    if (list.some((p) => p.traits || p.consent)) full.set(id, list);
+    else {
+      const span = spanOf(list);
+      if (!memory || memory.changes(id, span)) light.push([id, span]);
+    }
+  }
+  const stored = await writeProfiles(tx, workspaceId, full);
+  for (const [id, a] of await writeActivity(tx, workspaceId, light)) stored.set(id, a);
+  return stored;
+}
+
+function spanOf(list: ProfilePatch[]): ActivitySpan {
+  const span: ActivitySpan = { first: Infinity, last: -Infinity };
+  for (const p of list) {
+    const at = p.at.getTime();
+    span.first = Math.min(span.first, at);
+    span.last = Math.max(span.last, at);
+    if (!p.channel) continue;
+    if (!span.firstChannel || at < span.firstChannel.at) span.firstChannel = { channel: p.channel, at };
+    if (!span.lastChannel || at >= span.lastChannel.at) span.lastChannel = { channel: p.channel, at };
+  }
+  return span;
 }
 
 /**
- * Events that only show activity and a marketing channel (most tracked events with UTM tags):
- * widens the seen range and moves first / last channel in SQL, as applyPatch would, without
- * reading and re-sealing the personal data of the profile.
+ * Events that only show activity (most tracked events, with or without UTM tags): widens the
+ * seen range and moves first / last channel in SQL, as applyPatch would, without reading and
+ * re-sealing the personal data of the profile.
  */
-async function setChannels(tx: Ctx, workspaceId: string, patches: [string, ProfilePatch[]][]): Promise<void> {
-  if (patches.length === 0) return;
-  const rows = patches.map(([id, list]) => {
-    const sorted = [...list].sort((a, b) => a.at.getTime() - b.at.getTime());
-    const tagged = sorted.filter((p) => p.channel);
-    const first = tagged[0];
-    const last = tagged[tagged.length - 1];
-    return { id, seenFirst: sorted[0].at.toISOString(), seenLast: sorted[sorted.length - 1].at.toISOString(), first: first.channel!, firstAt: first.at.toISOString(), last: last.channel!, lastAt: last.at.toISOString() };
-  });
-  const col = <K extends keyof (typeof rows)[number]>(k: K) => sql.val(rows.map((r) => r[k]));
-  await sql`
+async function writeActivity(tx: Ctx, workspaceId: string, spans: [string, ActivitySpan][]): Promise<Map<string, Activity>> {
+  if (spans.length === 0) return new Map();
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  const rows = spans.map(([id, s]) => ({ id, seen_first: iso(s.first), seen_last: iso(s.last), first: s.firstChannel?.channel ?? null, first_at: iso(s.firstChannel?.at), last: s.lastChannel?.channel ?? null, last_at: iso(s.lastChannel?.at) }));
+  const { rows: out } = await sql<ActivityRow>`
     UPDATE customers c SET
       first_seen_at = least(c.first_seen_at, s.seen_first), last_seen_at = greatest(c.last_seen_at, s.seen_last),
-      channel = CASE WHEN c.channel_at IS NULL OR c.channel_at > s.first_at THEN s.first ELSE c.channel END,
-      channel_at = CASE WHEN c.channel_at IS NULL OR c.channel_at > s.first_at THEN s.first_at ELSE c.channel_at END,
-      last_channel = CASE WHEN c.last_channel_at IS NULL OR c.last_channel_at <= s.last_at THEN s.last ELSE c.last_channel END,
-      last_channel_at = CASE WHEN c.last_channel_at IS NULL OR c.last_channel_at <= s.last_at THEN s.last_at ELSE c.last_channel_at END,
+      channel = CASE WHEN s.first_at IS NOT NULL AND (c.channel_at IS NULL OR c.channel_at > s.first_at) THEN s.first ELSE c.channel END,
+      channel_at = CASE WHEN s.first_at IS NOT NULL AND (c.channel_at IS NULL OR c.channel_at > s.first_at) THEN s.first_at ELSE c.channel_at END,
+      last_channel = CASE WHEN s.last_at IS NOT NULL AND (c.last_channel_at IS NULL OR c.last_channel_at <= s.last_at) THEN s.last ELSE c.last_channel END,
+      last_channel_at = CASE WHEN s.last_at IS NOT NULL AND (c.last_channel_at IS NULL OR c.last_channel_at <= s.last_at) THEN s.last_at ELSE c.last_channel_at END,
       updated_at = ${tx.clock.now()}
-    FROM unnest(${col('id')}::uuid[], ${col('seenFirst')}::timestamptz[], ${col('seenLast')}::timestamptz[], ${col('first')}::text[],
-                ${col('firstAt')}::timestamptz[], ${col('last')}::text[], ${col('lastAt')}::timestamptz[])
-      AS s(id, seen_first, seen_last, first, first_at, last, last_at)
-    WHERE c.workspace_id = ${workspaceId} AND c.id = s.id`.execute(tx.db);
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS s(id uuid, seen_first timestamptz, seen_last timestamptz, first text, first_at timestamptz, last text, last_at timestamptz)
+    WHERE c.workspace_id = ${workspaceId} AND c.id = s.id
+    RETURNING c.id, c.first_seen_at, c.last_seen_at, c.channel, c.channel_at, c.last_channel, c.last_channel_at`.execute(tx.db);
+  return new Map(out.map((r) => [r.id, activityOf(r)]));
 }
 
-async function writeProfiles(tx: Ctx, workspaceId: string, patches: Map<string, ProfilePatch[]>): Promise<void> {
-  if (patches.size === 0) return;
+interface ActivityRow {
+  id: string;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  channel: string | null;
+  channel_at: Date | null;
+  last_channel: string | null;
+  last_channel_at: Date | null;
+}
+
+function activityOf(r: Omit<ActivityRow, 'id'>): Activity {
+  return {
+    firstSeen: r.first_seen_at.getTime(),
+    lastSeen: r.last_seen_at.getTime(),
+    channel: r.channel,
+    channelAt: r.channel_at?.getTime() ?? null,
+    lastChannel: r.last_channel,
+    lastChannelAt: r.last_channel_at?.getTime() ?? null,
+  };
+}
+
+async function writeProfiles(tx: Ctx, workspaceId: string, patches: Map<string, ProfilePatch[]>): Promise<Map<string, Activity>> {
+  const stored = new Map<string, Activity>();
+  if (patches.size === 0) return stored;
   const rows = await tx.db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...patches.keys()]).execute();
   const updates = rows.map((row) => {
     const profile = readProfile(tx.secrets, row);
     for (const patch of patches.get(row.id)!) applyPatch(profile, patch);
+    stored.set(row.id, activityOf({ first_seen_at: profile.firstSeenAt, last_seen_at: profile.lastSeenAt, channel: profile.channel, channel_at: profile.channelAt, last_channel: profile.lastChannel, last_channel_at: profile.lastChannelAt }));
     return { id: row.id, ...profileColumns(tx.secrets, profile) };
   });
   await sql`
@@ -250,13 +292,5 @@ async function writeProfiles(tx: Ctx, workspaceId: string, patches: Map<string, 
       email_index text, pii_enc text, gender text, birthday text, city text, traits text, trait_times text, consent text,
       first_seen_at timestamptz, last_seen_at timestamptz, channel text, channel_at timestamptz, last_channel text, last_channel_at timestamptz)
     WHERE c.workspace_id = ${workspaceId} AND c.id = v.id`.execute(tx.db);
-}
-
-async function widenSeen(tx: Ctx, workspaceId: string, seen: { id: string; times: number[] }[]): Promise<void> {
-  if (seen.length === 0) return;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  await sql`
-    UPDATE customers c SET first_seen_at = least(c.first_seen_at, s.first), last_seen_at = greatest(c.last_seen_at, s.last), updated_at = ${tx.clock.now()}
-    FROM unnest(${sql.val(seen.map((s) => s.id))}::uuid[], ${sql.val(seen.map((s) => iso(Math.min(...s.times))))}::timestamptz[], ${sql.val(seen.map((s) => iso(Math.max(...s.times))))}::timestamptz[]) AS s(id, first, last)
-    WHERE c.workspace_id = ${workspaceId} AND c.id = s.id`.execute(tx.db);
+  return stored;
 }

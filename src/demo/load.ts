@@ -2,6 +2,7 @@ import type { Ctx } from '../store/index.js';
 import { type Actor, systemActor } from '../audit/index.js';
 import { ensureWorkspace, firstOwnerId, setMembership } from '../auth/index.js';
 import { writeCustomers, type CustomerRecord } from '../customers/index.js';
+import { recordIdentityChange } from '../identity/index.js';
 import { chTime } from '../analytics/index.js';
 import { demoCatalog } from './catalog.js';
 import { generateDemo } from './generator.js';
@@ -184,6 +185,7 @@ export function demoOrderRow(workspaceId: string, o: DemoOrder) {
 /** Removes a workspace's customers and events-store rows (used to restart an interrupted demo load). */
 async function clearWorkspaceData(ctx: Ctx, workspaceId: string): Promise<void> {
   await ctx.db.deleteFrom('identities').where('workspace_id', '=', workspaceId).execute();
+  await recordIdentityChange(ctx, workspaceId, [null]);
   await ctx.db.deleteFrom('customers').where('workspace_id', '=', workspaceId).execute();
   for (const table of ['events', 'orders']) {
     await ctx.events.command(`ALTER TABLE ${ctx.events.table(table)} DELETE WHERE workspace_id = {ws:UUID} SETTINGS mutations_sync = 1`, { ws: workspaceId });

@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { type RawBuilder, sql } from 'kysely';
 import { newId } from '../core/index.js';
+import type { Activity } from '../customers/index.js';
 import type { Ctx } from '../store/index.js';
 import { textColumn } from './columns.js';
 import { type Identifier, identifierCiphertext, lookupValue, storedKey } from './identifiers.js';
@@ -12,7 +13,12 @@ import type { IdentityRules } from './rules.js';
 export interface IdentifierSet {
   identifiers: readonly Identifier[];
   at: Date;
+  /** The marketing channel of the event (utm_source, live-code state): a customer created from it starts with it. */
+  channel?: string | null;
 }
+
+/** A customer resolveMany created, with the activity it was stored with. */
+export type CreatedCustomer = Activity & { id: string };
 
 /** An identifier as it is looked up: the stored value (a blind index for personal ones), no ciphertext yet. */
 interface Keyed {
@@ -34,7 +40,7 @@ interface Keyed {
  * transaction may lock one by one locks the workspace's whole graph first and reads once; so does
  * embedded PGlite, where a transaction has the database to itself.
  */
-export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly IdentifierSet[], rules: IdentityRules): Promise<(string | null)[]> {
+export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly IdentifierSet[], rules: IdentityRules, created?: CreatedCustomer[]): Promise<(string | null)[]> {
   return inTransaction(ctx, async (tx) => {
     const keyed = sets.map((s) => identifying(tx, s.identifiers, rules));
     const people = groupBySharedIdentifier(keyed).map((members) => ({ members, ids: members.length === 1 ? keyed[members[0]] : distinct(members.flatMap((i) => keyed[i])) }));
@@ -62,7 +68,7 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
     for (const p of known) {
       if (ownerOf(p.ids, after) === p.owner) for (const i of p.members) result[i] = p.owner;
     }
-    const customers: NewCustomer[] = [];
+    const customers: CreatedCustomer[] = [];
     const identities: { s: Keyed; customer: string }[] = [];
     // New ids next to one known customer: attached when nothing moved meanwhile and every one
     // fits the customer's limits (counted under its lock); otherwise resolve() decides.
@@ -81,13 +87,7 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
     for (const p of fresh) {
       if (ownerOf(p.ids, after) !== NONE) continue; // another worker created one of these meanwhile
       const id = newId(tx.clock);
-      let first = Infinity;
-      let last = -Infinity;
-      for (const i of p.members) {
-        first = Math.min(first, sets[i].at.getTime());
-        last = Math.max(last, sets[i].at.getTime());
-      }
-      customers.push({ id, first, last });
+      customers.push(activityOf(id, p.members.map((i) => sets[i])));
       for (const s of p.ids) identities.push({ s, customer: id });
       for (const i of p.members) result[i] = id;
     }
@@ -95,6 +95,7 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
     // included) is built here: the next macrotask starts after the first statement has been sent.
     const [, storeIdentities] = await Promise.all([insertCustomers(tx, workspaceId, customers), setImmediate().then(() => identitiesInsert(tx, workspaceId, identities))]);
     await storeIdentities?.execute(tx.db);
+    created?.push(...customers);
     return result;
   });
 }
@@ -178,19 +179,31 @@ async function owners(tx: Ctx, workspaceId: string, ids: Keyed[]): Promise<Map<s
   return found;
 }
 
-interface NewCustomer {
-  id: string;
-  /** First and last seen, epoch milliseconds. */
-  first: number;
-  last: number;
+/** A new customer's seen range and first / last channel, from the sets it is created from. */
+function activityOf(id: string, sets: IdentifierSet[]): CreatedCustomer {
+  const c: CreatedCustomer = { id, firstSeen: Infinity, lastSeen: -Infinity, channel: null, channelAt: null, lastChannel: null, lastChannelAt: null };
+  for (const s of sets) {
+    const at = s.at.getTime();
+    c.firstSeen = Math.min(c.firstSeen, at);
+    c.lastSeen = Math.max(c.lastSeen, at);
+    if (!s.channel) continue;
+    if (c.channelAt === null || at < c.channelAt) [c.channel, c.channelAt] = [s.channel, at];
+    if (c.lastChannelAt === null || at >= c.lastChannelAt) [c.lastChannel, c.lastChannelAt] = [s.channel, at];
+  }
+  return c;
 }
 
-async function insertCustomers(tx: Ctx, workspaceId: string, customers: NewCustomer[]): Promise<void> {
+async function insertCustomers(tx: Ctx, workspaceId: string, customers: CreatedCustomer[]): Promise<void> {
   if (customers.length === 0) return;
+  const ms = (v: number | null) => (v === null ? '' : String(v));
   await sql`
-    INSERT INTO customers (workspace_id, id, first_seen_at, last_seen_at, updated_at)
-    SELECT ${workspaceId}, c.id::uuid, to_timestamp(c.first::float8 / 1000), to_timestamp(c.last::float8 / 1000), ${tx.clock.now()}
-    FROM unnest(${textColumn(customers.map((c) => c.id))}, ${textColumn(customers.map((c) => String(c.first)))}, ${textColumn(customers.map((c) => String(c.last)))}) AS c(id, first, last)`.execute(tx.db);
+    INSERT INTO customers (workspace_id, id, first_seen_at, last_seen_at, channel, channel_at, last_channel, last_channel_at, updated_at)
+    SELECT ${workspaceId}, c.id::uuid, to_timestamp(c.first::float8 / 1000), to_timestamp(c.last::float8 / 1000),
+      nullif(c.channel, ''), to_timestamp(nullif(c.channel_at, '')::float8 / 1000), nullif(c.last_channel, ''), to_timestamp(nullif(c.last_channel_at, '')::float8 / 1000), ${tx.clock.now()}
+    FROM unnest(${textColumn(customers.map((c) => c.id))}, ${textColumn(customers.map((c) => String(c.firstSeen)))}, ${textColumn(customers.map((c) => String(c.lastSeen)))},
+      ${textColumn(customers.map((c) => c.channel ?? ''))}, ${textColumn(customers.map((c) => ms(c.channelAt)))},
+      ${textColumn(customers.map((c) => c.lastChannel ?? ''))}, ${textColumn(customers.map((c) => ms(c.lastChannelAt)))})
+      AS c(id, first, last, channel, channel_at, last_channel, last_channel_at)`.execute(tx.db);
 }
 
 /** Personal values are encrypted only now, for the ids actually stored (known ones need only their blind index). */

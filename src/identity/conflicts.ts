@@ -7,6 +7,7 @@ import { piiRevealer, rootCustomer } from '../customers/index.js';
 import type { StoredIdentifier } from './identifiers.js';
 import { inTransaction, lockAll, lockKey } from './locks.js';
 import { customerLock, mergeCustomers } from './merge.js';
+import { recordIdentityChange } from './memory.js';
 import { pushAliases } from './remap.js';
 import { loadIdentityRules } from './rules.js';
 
@@ -134,6 +135,7 @@ async function assignIdentifier(tx: Ctx, workspaceId: string, customerId: string
       await tx.db.deleteFrom('identities').where('workspace_id', '=', workspaceId).where('type', '=', link.id.type).where('collection', '=', old.collection).where('value', '=', old.value).execute();
     }
   }
+  await recordIdentityChange(tx, workspaceId, [customerId, ...(holder ? [holder.customer_id] : [])]);
   if (holder) {
     await tx.db.updateTable('identities').set({ customer_id: customerId }).where('workspace_id', '=', workspaceId).where('type', '=', link.id.type).where('collection', '=', link.id.collection).where('value', '=', link.value).execute();
   } else {

@@ -4,6 +4,7 @@ import { type Actor, recordAudit } from '../audit/index.js';
 import { type Adopted, mergeProfiles, readProfile, profileColumns, revertAdopted, rootCustomer } from '../customers/index.js';
 import { type StoredIdentifier } from './identifiers.js';
 import { inTransaction, lockAll, lockKey } from './locks.js';
+import { recordIdentityChange } from './memory.js';
 import { bumpRemap, pushAliases } from './remap.js';
 
 export interface MergeCause {
@@ -44,6 +45,7 @@ export async function mergeCustomers(tx: Ctx, workspaceId: string, survivorId: s
   await tx.db.updateTable('customers').set({ ...profileColumns(tx.secrets, profile), updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', survivorId).execute();
   await tx.db.updateTable('customers').set({ merged_into: survivorId, merged_at: cause.at, updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', mergedId).execute();
   await bumpRemap(tx.db, workspaceId, mergedId);
+  await recordIdentityChange(tx, workspaceId, [mergedId]);
   const id = newId(tx.clock);
   await tx.db
     .insertInto('identity_merges')
@@ -104,6 +106,7 @@ export async function unmerge(ctx: Ctx, workspaceId: string, mergeId: string, by
     }
     await tx.db.updateTable('customers').set({ merged_into: null, merged_at: null, updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', merge.merged_id).execute();
     await bumpRemap(tx.db, workspaceId, merge.merged_id);
+    await recordIdentityChange(tx, workspaceId, [merge.merged_id, root ?? merge.survivor_id]);
     await tx.db.updateTable('identity_merges').set({ unmerged_at: now, unmerged_by: by.actor.name ?? by.actor.type }).where('workspace_id', '=', workspaceId).where('id', '=', mergeId).execute();
     await recordAudit(tx, tx.db, {
       workspaceId,

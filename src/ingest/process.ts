@@ -1,12 +1,13 @@
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { KyselyPlugin } from 'kysely';
 import { chTime, type Ctx } from '../store/index.js';
-import { isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
-import { type Identifier, type IdentityRules, inTransaction, loadIdentityRules, pushAliases, resolve, resolveMany } from '../identity/index.js';
+import { type Activity, ActivityMemory, isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
+import { type CreatedCustomer, type Identifier, IdentityMemory, type IdentityRules, inTransaction, loadIdentityRules, lockScope, pushAliases, resolve, resolveMany } from '../identity/index.js';
 import { flushIngestLog } from './collector.js';
 import { insertInboxRows } from './intake.js';
 import type { InboxEvent } from './normalize.js';
 import { type OrderEvent, writeOrders } from './orders.js';
+import { MessageWindow } from './window.js';
 
 interface InboxRow {
   workspace_id: string;
@@ -63,12 +64,14 @@ export async function drainInbox(ctx: Ctx, batchSize = 250): Promise<number> {
 }
 
 async function processBatch(ctx: Ctx, limit: number): Promise<number> {
+  const memory = ingestMemory(ctx);
   try {
-    return await inTransaction(yielding(ctx), async (tx) => {
+    const { n, committed } = await inTransaction(yielding(ctx), async (tx) => {
       const rows = await claim(tx, limit);
-      await ingestRows(tx, rows);
-      return rows.length;
+      return { n: rows.length, committed: await ingestRows(tx, rows, memory) };
     });
+    remember(memory, committed);
+    return n;
   } catch (err) {
     ctx.log.warn({ err }, 'ingest batch failed; retrying its events one by one');
     return processOneByOne(ctx, limit);
@@ -91,13 +94,15 @@ async function processOneByOne(ctx: Ctx, limit: number): Promise<number> {
     .execute();
   const failures: { row: (typeof pending)[number]; err: unknown }[] = [];
   let done = 0;
+  const memory = ingestMemory(ctx);
   for (const row of pending) {
     try {
-      done += await inTransaction(ctx, async (tx) => {
+      const { n, committed } = await inTransaction(ctx, async (tx) => {
         const rows = await claim(tx, 1, row);
-        await ingestRows(tx, rows);
-        return rows.length;
+        return { n: rows.length, committed: await ingestRows(tx, rows, memory) };
       });
+      remember(memory, committed);
+      done += n;
     } catch (err) {
       failures.push({ row, err });
     }
@@ -130,15 +135,15 @@ async function claim(tx: Ctx, limit: number, only?: { workspace_id: string; mess
   return q.execute();
 }
 
-async function ingestRows(tx: Ctx, rows: InboxRow[]): Promise<void> {
-  if (rows.length === 0) return;
+async function ingestRows(tx: Ctx, rows: InboxRow[], memory: IngestMemory): Promise<Committed> {
+  if (rows.length === 0) return [];
   const byWorkspace = new Map<string, InboxEvent[]>();
   for (const r of rows) {
     const list = byWorkspace.get(r.workspace_id) ?? [];
     list.push(JSON.parse(tx.secrets.decrypt(r.payload)) as InboxEvent);
     byWorkspace.set(r.workspace_id, list);
   }
-  await ingestEvents(tx, byWorkspace);
+  const committed = await ingestEvents(tx, byWorkspace, memory);
   const now = tx.clock.now();
   for (const [ws, events] of byWorkspace) {
     await tx.db
@@ -148,28 +153,20 @@ async function ingestRows(tx: Ctx, rows: InboxRow[]): Promise<void> {
       .where('message_id', 'in', events.map((e) => e.messageId))
       .execute();
   }
+  return committed;
 }
 
 /**
- * Processes events straight from the collection API's log, without a pending inbox row: in one
- * transaction their inbox rows are inserted already processed (the unique workspace + messageId
- * drops what the workspace sent before, which is then skipped) and the new ones are resolved and
- * stored. If that fails, the events go into the inbox as pending, where the worker retries them
- * (one by one if need be); if even that fails, the error goes up and the caller keeps the events.
+ * Processes events straight from the collection API's log (one transaction). If that fails, the
+ * events go into the inbox as pending, where the worker retries them (one by one if need be); if
+ * even that fails, the error goes up and the caller keeps the events.
  */
 export async function processEvents(ctx: Ctx, batches: { workspaceId: string; events: InboxEvent[] }[]): Promise<void> {
+  const memory = ingestMemory(ctx);
   try {
-    await inTransaction(yielding(ctx), async (tx) => {
-      const now = tx.clock.now();
-      const fresh = new Map<string, InboxEvent[]>();
-      for (const { workspaceId, events } of batches) {
-        const stored = await insertProcessedRows(tx, events.map((e) => ({ workspace_id: workspaceId, message_id: e.messageId, received_at: new Date(e.receivedAt), payload: '', processed_at: now })));
-        const list = fresh.get(workspaceId) ?? [];
-        for (const e of events) if (stored.delete(e.messageId)) list.push(e);
-        fresh.set(workspaceId, list);
-      }
-      await ingestEvents(tx, fresh);
-    });
+    const byWorkspace = new Map<string, InboxEvent[]>();
+    for (const { workspaceId, events } of batches) byWorkspace.set(workspaceId, [...(byWorkspace.get(workspaceId) ?? []), ...events]);
+    remember(memory, await inTransaction(yielding(ctx), (tx) => ingestEvents(tx, byWorkspace, memory)));
   } catch (err) {
     ctx.log.warn({ err }, 'processing events from the ingest log failed; they go to the inbox for the worker to retry');
     const rows = batches.flatMap(({ workspaceId, events }) => events.map((e) => ({ workspace_id: workspaceId, message_id: e.messageId, received_at: new Date(e.receivedAt), payload: ctx.secrets.encrypt(JSON.stringify(e)) })));
@@ -177,24 +174,62 @@ export async function processEvents(ctx: Ctx, batches: { workspaceId: string; ev
   }
 }
 
-/** Inserts inbox rows of one workspace, skipping messageIds it has; returns the new messageIds. */
-async function insertProcessedRows(tx: Ctx, rows: (InboxRow & { received_at: Date; processed_at: Date })[]): Promise<Set<string>> {
-  const stored = new Set<string>();
-  // PostgreSQL takes at most 65,535 parameters per statement.
-  for (let i = 0; i < rows.length; i += 5000) {
-    const res = await tx.db.insertInto('ingest_inbox').values(rows.slice(i, i + 5000)).onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing()).returning('message_id').execute();
-    for (const r of res) stored.add(r.message_id);
+/** What this process keeps in memory for ingest, per state store (see each class). */
+interface IngestMemory {
+  identities: IdentityMemory;
+  window: MessageWindow;
+  activity: ActivityMemory;
+}
+const memories = new WeakMap<object, IngestMemory>();
+
+function ingestMemory(ctx: Ctx): IngestMemory {
+  let m = memories.get(ctx.db);
+  if (!m) {
+    const c = ctx.config;
+    m = { identities: new IdentityMemory(c.ingestIdentityMemory), window: new MessageWindow(c.ingestWindowIds), activity: new ActivityMemory(c.ingestIdentityMemory) };
+    memories.set(ctx.db, m);
   }
-  return stored;
+  return m;
 }
 
-/** Resolves, profiles, folds orders and stores the events of each workspace. */
-async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>): Promise<void> {
-  const eventRows: Record<string, unknown>[] = [];
+/** Whether this process has processed the messageId of the workspace within its window. */
+export function processedBefore(ctx: Ctx, workspaceId: string, messageId: string): boolean {
+  return ingestMemory(ctx).window.has(workspaceId, messageId);
+}
+
+/** What a committed batch teaches the memory, per workspace. */
+type Committed = { workspaceId: string; messageIds: string[]; windowSeq: number | null; links: Link[]; activity: Map<string, Activity> }[];
+type Link = { ids: Identifier[]; customer: string };
+
+function remember(memory: IngestMemory, committed: Committed): void {
+  for (const c of committed) {
+    memory.window.remember(c.workspaceId, c.messageIds, c.windowSeq);
+    memory.identities.learn(c.workspaceId, c.links);
+    for (const [customer, a] of c.activity) memory.activity.remember(customer, a);
+  }
+}
+
+/**
+ * Stores the events of each workspace: skips messageIds the workspace sent before, resolves each
+ * event's customer (OneID), updates profiles, folds orders and inserts the events. Runs in the
+ * caller's transaction and holds each workspace's identity graph exclusively (a no-op on PGlite),
+ * so that what the process remembers is current (IdentityMemory, MessageWindow).
+ */
+async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>, memory: IngestMemory): Promise<Committed> {
+  const committed: Committed = [];
+  const eventLines: string[] = [];
   const orders: OrderEvent[] = [];
-  for (const [ws, events] of byWorkspace) {
+  // Workspaces in one order, so two processes locking the same two never wait for each other.
+  for (const [ws, all] of [...byWorkspace].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await lockScope(tx.db, ws);
+    const now = tx.clock.now();
+    await memory.identities.refresh(tx.db, ws, now.getTime());
+    await memory.window.refresh(tx.db, ws, now);
+    const events = memory.window.fresh(ws, all);
     if (events.length === 0) continue;
-    const resolver = new BatchResolver(tx, ws, await loadIdentityRules(tx.db, ws));
+    const messageIds = events.map((e) => e.messageId);
+    const windowSeq = await memory.window.record(tx.db, ws, messageIds, now);
+    const resolver = new BatchResolver(tx, ws, await loadIdentityRules(tx.db, ws), memory.identities);
     await resolver.resolveSimple(events);
     const patches = new Map<string, ProfilePatch[]>();
     for (const e of events.sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
@@ -202,14 +237,19 @@ async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>): Pr
       const list = patches.get(customerId) ?? [];
       list.push(patchOf(e));
       patches.set(customerId, list);
-      eventRows.push(eventRow(ws, e, customerId));
+      eventLines.push(eventLine(ws, e, customerId));
       if (e.order) orders.push({ workspaceId: ws, customerId, messageId: e.messageId, at: new Date(e.timestamp), fact: e.order });
     }
-    await updateProfiles(tx, ws, resolver.redirect(patches));
+    // Customers just created hold their events' activity already (resolveMany): nothing to write.
+    // (Remembered before the commit: if it fails, these new ids are never used again.)
+    for (const c of resolver.created) memory.activity.remember(c.id, c);
+    const activity = await updateProfiles(tx, ws, resolver.redirect(patches), memory.activity);
+    committed.push({ workspaceId: ws, messageIds, windowSeq, links: resolver.learned, activity });
   }
   await writeOrders(tx, orders);
-  if (eventRows.length) await tx.events.insert('events', eventRows);
+  if (eventLines.length) await tx.events.insert('events', eventLines);
   await setImmediatePromise(); // the events store's insert, like a statement (see yieldAfterStatements)
+  return committed;
 }
 
 /**
@@ -219,21 +259,38 @@ async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>): Pr
 class BatchResolver {
   private readonly known = new Map<string, string>();
   private readonly mergedInto = new Map<string, string>();
+  /** Links this batch resolved through the state store, for the memory once it commits. */
+  readonly learned: Link[] = [];
+  /** Customers created in bulk, with the activity they were stored with. */
+  readonly created: CreatedCustomer[] = [];
   constructor(
     private readonly tx: Ctx,
     private readonly workspaceId: string,
     private readonly rules: IdentityRules,
+    private readonly memory: IdentityMemory,
   ) {}
 
   /**
-   * Settles in bulk the events whose people are all known or all new (aliases excepted: their
-   * previousId may be a known member id); the rest go through resolve() one by one.
+   * Settles the events of people the process remembers, then in bulk those whose people are all
+   * known or all new (aliases excepted: their previousId may be a known member id); the rest go
+   * through resolve() one by one.
    */
   async resolveSimple(events: InboxEvent[]): Promise<void> {
-    const candidates = events.filter((e) => e.type !== 'alias');
-    const found = await resolveMany(this.tx, this.workspaceId, candidates.map((e) => ({ identifiers: e.identifiers, at: new Date(e.timestamp) })), this.rules);
-    candidates.forEach((e, i) => {
-      if (found[i]) this.known.set(setKey(e.identifiers), found[i]);
+    const misses: { e: InboxEvent; ids: Identifier[] }[] = [];
+    for (const e of events) {
+      if (e.type === 'alias') continue;
+      const ids = this.identifying(e.identifiers);
+      const remembered = this.memory.lookup(this.workspaceId, ids);
+      if (remembered) this.known.set(setKey(e.identifiers), remembered);
+      else misses.push({ e, ids });
+    }
+    if (misses.length === 0) return;
+    const found = await resolveMany(this.tx, this.workspaceId, misses.map(({ e }) => ({ identifiers: e.identifiers, at: new Date(e.timestamp), channel: e.channel })), this.rules, this.created);
+    misses.forEach(({ e, ids }, i) => {
+      const customer = found[i];
+      if (!customer) return;
+      this.known.set(setKey(e.identifiers), customer);
+      this.learned.push({ ids, customer }); // resolveMany settles a set only when the customer holds every id
     });
   }
 
@@ -248,7 +305,13 @@ class BatchResolver {
       for (const m of r.merged) this.mergedInto.set(m, r.customerId);
     }
     this.known.set(key, r.customerId);
+    // Without conflicts, the customer holds every identifying id now; with one, some id is someone else's.
+    if (r.conflicts === 0) this.learned.push({ ids: this.identifying(ids), customer: r.customerId });
     return r.customerId;
+  }
+
+  private identifying(ids: Identifier[]): Identifier[] {
+    return ids.filter((i) => this.rules.get(i.type).identifying);
   }
 
   /** Segment's previousId is an earlier userId when one is known, otherwise an anonymous id. */
@@ -293,25 +356,25 @@ function patchOf(e: InboxEvent): ProfilePatch {
 
 /** The events store keeps no personal traits in clear: they live encrypted on the profile. */
 function withoutPersonal(traits: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(traits).some(isPersonalTrait)) return traits;
   return Object.fromEntries(Object.entries(traits).filter(([k]) => !isPersonalTrait(k)));
 }
 
-function eventRow(workspaceId: string, e: InboxEvent, customerId: string): Record<string, unknown> {
-  const context = { ...e.context };
-  if (context.traits && typeof context.traits === 'object') context.traits = withoutPersonal(context.traits as Record<string, unknown>);
-  return {
-    workspace_id: workspaceId,
-    message_id: e.messageId,
-    type: e.type,
-    event: e.event ?? '',
-    customer_id: customerId,
-    user_id: e.userId ?? '',
-    anonymous_id: e.anonymousId ?? '',
-    timestamp: chTime(new Date(e.timestamp)),
-    received_at: chTime(new Date(e.receivedAt)),
-    sent_at: e.sentAt ? chTime(new Date(e.sentAt)) : null,
-    properties: JSON.stringify(e.properties),
-    context: JSON.stringify(context),
-    traits: JSON.stringify(withoutPersonal(e.traits)),
-  };
+/** ClickHouse DateTime64(3) text of an ISO 8601 instant as toISOString writes it. */
+function chIso(iso: string): string {
+  return iso.length === 24 && iso.endsWith('Z') ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : chTime(new Date(iso));
+}
+
+/**
+ * The event as one JSONEachRow line of the events table, built as text: properties, context and
+ * traits are written as JSON objects, which the events store keeps as their text (String columns).
+ */
+function eventLine(workspaceId: string, e: InboxEvent, customerId: string): string {
+  const traitsOf = (c: Record<string, unknown>) => (c.traits && typeof c.traits === 'object' ? { ...c, traits: withoutPersonal(c.traits as Record<string, unknown>) } : c);
+  return (
+    `{"workspace_id":"${workspaceId}","message_id":${JSON.stringify(e.messageId)},"type":"${e.type}","event":${JSON.stringify(e.event ?? '')},` +
+    `"customer_id":"${customerId}","user_id":${JSON.stringify(e.userId ?? '')},"anonymous_id":${JSON.stringify(e.anonymousId ?? '')},` +
+    `"timestamp":"${chIso(e.timestamp)}","received_at":"${chIso(e.receivedAt)}","sent_at":${e.sentAt ? `"${chTime(new Date(e.sentAt))}"` : 'null'},` +
+    `"properties":${JSON.stringify(e.properties)},"context":${JSON.stringify(traitsOf(e.context))},"traits":${JSON.stringify(withoutPersonal(e.traits))}}`
+  );
 }

@@ -1,13 +1,15 @@
 import { DAY_MS } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
+import { IDENTITY_CHANGES_KEPT_MS, purgeIdentityChanges } from '../identity/index.js';
 import { drainInbox } from './process.js';
+import { purgeMessageWindow } from './window.js';
 
-/** How long processed messageIds are remembered for de-duplication. */
+/** How long processed inbox rows (imports, retried API batches) are kept for de-duplication. */
 export const DEDUPE_WINDOW_MS = 7 * DAY_MS;
 
 /**
  * The ingest worker: drains the inbox every `intervalMs` (backing off while a store fails) and
- * forgets processed events once they are older than the de-duplication window. Several workers
+ * forgets processed events, messageIds and identity changes once they are older than their windows. Several workers
  * may run against one PostgreSQL server; they share the work. Returns a stop function that waits
  * for the current round.
  */
@@ -25,6 +27,8 @@ export function startIngestWorker(ctx: Ctx, opts: { intervalMs?: number } = {}):
       const now = ctx.clock.now().getTime();
       if (now - lastPurge > 3_600_000) {
         await purgeProcessed(ctx, new Date(now - DEDUPE_WINDOW_MS));
+        await purgeMessageWindow(ctx.db, new Date(now));
+        await purgeIdentityChanges(ctx.db, new Date(now - IDENTITY_CHANGES_KEPT_MS));
         lastPurge = now;
       }
       delay = interval;

@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** Kysely types of the state store. Every workspace-owned table leads with workspace_id. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -192,6 +192,22 @@ export interface IngestInboxTable {
   error: string | null;
 }
 
+/** Processed collection-API messageIds, a batch a row (the de-duplication window). */
+export interface IngestMessageIdsTable {
+  workspace_id: string;
+  seq: Generated<number>;
+  at: Timestamp;
+  message_ids: string;
+}
+
+/** Customers whose identifier links changed; NULL for the whole workspace. */
+export interface IdentityChangesTable {
+  workspace_id: string;
+  seq: Generated<number>;
+  customer_id: string | null;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ProductsTable {
   workspace_id: string;
   sku: string;
@@ -227,6 +243,8 @@ export interface StateDB {
   identity_merges: IdentityMergesTable;
   identity_conflicts: IdentityConflictsTable;
   ingest_inbox: IngestInboxTable;
+  ingest_message_ids: IngestMessageIdsTable;
+  identity_changes: IdentityChangesTable;
   products: ProductsTable;
   staff: StaffTable;
   channels: ChannelsTable;

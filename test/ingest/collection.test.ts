@@ -6,7 +6,7 @@ import { systemActor } from '../../src/audit/index.js';
 import { createWriteKey, revokeWriteKey } from '../../src/auth/index.js';
 import { drainInbox, flushIngestLog } from '../../src/ingest/index.js';
 import { seedWorkspace, type TestApp, testApp } from '../support/app.js';
-import { basic, eventCount, inboxCount, send, writeKey } from './support.js';
+import { basic, eventCount, storedCount, send, writeKey } from './support.js';
 
 // The test clock stands at 2026-06-15T04:00:00Z: that is receivedAt of every request.
 const RECEIVED = Date.parse('2026-06-15T04:00:00Z');
@@ -21,14 +21,14 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-/** Sends, and checks a 4xx problem left the inbox as it was. */
+/** Sends, and checks a 4xx problem stored nothing. */
 async function refused(path: string, payload: unknown, headers: Record<string, string> = {}, k = key) {
-  const before = await inboxCount(t.ctx, ws);
+  const before = await storedCount(t.ctx, ws);
   const res = await send(t, k, path, payload, headers);
   expect(res.statusCode).toBeGreaterThanOrEqual(400);
   expect(res.statusCode).toBeLessThan(500);
   expect(res.headers['content-type']).toContain('application/problem+json');
-  expect(await inboxCount(t.ctx, ws)).toBe(before);
+  expect(await storedCount(t.ctx, ws)).toBe(before);
   return res;
 }
 
@@ -140,7 +140,7 @@ describe('validation', () => {
   });
 
   it('keeps the valid events of a batch and reports the others by index', async () => {
-    const before = await inboxCount(t.ctx, ws);
+    const before = await storedCount(t.ctx, ws);
     const res = await send(t, key, '/v1/batch', {
       batch: [
         { type: 'track', anonymousId: 'mix', event: 'Good 1', messageId: 'mix-1' },
@@ -159,7 +159,7 @@ describe('validation', () => {
       [4, 'validation_failed'],
     ]);
     expect(body.rejected[0]).toMatchObject({ messageId: 'mix-2', detail: expect.stringMatching(/limit is 32 KB/) });
-    expect(await inboxCount(t.ctx, ws)).toBe(before + 2);
+    expect(await storedCount(t.ctx, ws)).toBe(before + 2);
   });
 
   it('answers a batch with no acceptable event with a 4xx naming each event', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { createWriteKey } from '../../src/auth/index.js';
 import { systemActor } from '../../src/audit/index.js';
 import { drainInbox, flushIngestLog } from '../../src/ingest/index.js';
@@ -23,11 +24,25 @@ export function send(t: TestApp, key: string, path: string, payload: unknown, he
 /** Moves everything in the inbox to the events store, as the worker does. */
 export const drain = (t: TestApp) => drainInbox(t.ctx);
 
-/** Rows in the inbox, once the API's log has shipped everything it acknowledged. */
-export async function inboxCount(ctx: TestCtx, workspaceId: string): Promise<number> {
+/**
+ * MessageIds of the workspace taken for processing (processed, or pending in the inbox), once the
+ * API's log has shipped everything it acknowledged.
+ */
+export async function storedCount(ctx: TestCtx, workspaceId: string): Promise<number> {
   await flushIngestLog(ctx);
-  const r = await ctx.db.selectFrom('ingest_inbox').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
-  return Number(r.n);
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM (
+      SELECT message_id AS m FROM ingest_inbox WHERE workspace_id = ${workspaceId}
+      UNION SELECT m FROM ingest_message_ids, json_array_elements_text(message_ids::json) AS m WHERE workspace_id = ${workspaceId}
+    ) ids`.execute(ctx.db);
+  return Number(rows[0].n);
+}
+
+/** MessageIds of the workspace processed (in the de-duplication window's rows), a repeat counted twice. */
+export async function processedCount(ctx: TestCtx, workspaceId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(m)::int AS n FROM ingest_message_ids, json_array_elements_text(message_ids::json) AS m WHERE workspace_id = ${workspaceId}`.execute(ctx.db);
+  return Number(rows[0].n);
 }
 
 export async function eventCount(ctx: TestCtx, workspaceId: string): Promise<number> {

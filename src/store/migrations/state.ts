@@ -6,6 +6,7 @@ import { stateSegmentsMigrations } from './state-segments.js';
 import { stateCampaignsMigrations } from './state-campaigns.js';
 import { stateJourneysMigrations } from './state-journeys.js';
 import { stateMessagesMigrations } from './state-messages.js';
+import { stateIngestMigrations } from './state-ingest.js';
 
 /**
  * State store migrations, in order. Never edit one that has shipped: add the next.
@@ -265,4 +266,5 @@ export const stateMigrations: Record<string, Migration> = {
   ...stateCampaignsMigrations,
   ...stateJourneysMigrations,
   ...stateMessagesMigrations,
+  ...stateIngestMigrations,
 };
