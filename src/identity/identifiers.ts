@@ -33,7 +33,8 @@ export function normalizeIdentifier(type: string, raw: string, collection = ''):
   const value = raw.trim();
   const scope = collection.trim();
   if (!value) return { error: 'is empty' };
-  if ([...value].length > MAX_IDENTIFIER_LENGTH) return { error: `is longer than ${MAX_IDENTIFIER_LENGTH} characters` };
+  // Characters, not UTF-16 units (a long id of Chinese or emoji counts each once); few ids are near the limit.
+  if (value.length > MAX_IDENTIFIER_LENGTH && [...value].length > MAX_IDENTIFIER_LENGTH) return { error: `is longer than ${MAX_IDENTIFIER_LENGTH} characters` };
   if (/\p{Cc}/u.test(value + scope)) return { error: 'contains control characters' };
   if (scope.length > 100) return { error: 'has a collection longer than 100 characters' };
   if (PLACEHOLDERS.has(value.toLowerCase())) return { error: `"${value}" is a placeholder, not an id` };

@@ -1,12 +1,18 @@
 import path from 'node:path';
 import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
-import { claimLogDir, IngestLog } from './log.js';
-import type { InboxEvent } from './normalize.js';
-import { processEvents } from './process.js';
+import { acceptBatch, acceptOne } from './intake.js';
+import { claimLogDir, type DecodeRecord, IngestLog } from './log.js';
+import type { Envelope, InboxEvent } from './normalize.js';
+import { processedBefore, processEvents } from './process.js';
+import type { MessageType } from './schema.js';
 
-/** Events processed from the log per transaction (OneID locks a few keys per event). */
-const SHIP_EVENTS = 1_000;
+/**
+ * Events processed from the log per transaction at most: under load, batches grow to this and
+ * per-batch costs (statements, an events-store part) spread over more events; at a low rate each
+ * batch holds what arrived meanwhile, so statements stay short and acknowledgements quick.
+ */
+const SHIP_EVENTS = 10_000;
 /** messageIds remembered per generation for the responses' `duplicates` (two generations are kept). */
 const RECENT_IDS = 100_000;
 
@@ -34,18 +40,21 @@ export class Collector {
 
   static start(ctx: Ctx): Collector {
     const { dir, release } = claimLogDir(path.join(ctx.config.dataDir, 'ingest'));
-    const log = IngestLog.open(dir, ctx.secrets, (err, at) => ctx.log.error({ err, dir, at }, 'an unreadable ingest log record was skipped'));
+    const log = IngestLog.open(dir, ctx.secrets, decodeRecord(ctx), (err, at) => ctx.log.error({ err, dir, at }, 'an unreadable ingest log record was skipped'));
     const c = new Collector(ctx, log, release);
     register(ctx, c);
     if (log.unshipped) c.kick();
     return c;
   }
 
-  /** Stores the events durably; returns how many were not recent duplicates. */
-  async store(workspaceId: string, events: InboxEvent[]): Promise<number> {
+  /**
+   * Stores a request's accepted events durably; returns how many were not duplicates. The log
+   * keeps the request (`record`), from which the same events are rebuilt after a restart.
+   */
+  async store(workspaceId: string, events: InboxEvent[], request: LoggedRequest): Promise<number> {
     const seen = new Set<string>();
     const fresh = events.filter((e) => {
-      if (seen.has(e.messageId) || this.recent.has(workspaceId, e.messageId)) return false;
+      if (seen.has(e.messageId) || this.recent.has(workspaceId, e.messageId) || processedBefore(this.ctx, workspaceId, e.messageId)) return false;
       seen.add(e.messageId);
       return true;
     });
@@ -54,7 +63,7 @@ export class Collector {
     if (this.log.unshippedEvents + fresh.length > this.ctx.config.ingestBacklogMax) {
       throw new AppError('store_unavailable', `${this.log.unshippedEvents} events are waiting to be processed: retry shortly`);
     }
-    await this.log.append({ workspaceId, events: fresh });
+    await this.log.append({ workspaceId, events: fresh }, requestText(request));
     for (const id of seen) this.recent.add(workspaceId, id);
     this.kick();
     return fresh.length;
@@ -108,6 +117,35 @@ export class Collector {
       this.log.shipped(batch.end);
     }
   }
+}
+
+/** A collection request as the log keeps it: its envelope, its path's type and its body's text. */
+export interface LoggedRequest {
+  env: Required<Pick<Envelope, 'receivedAt' | 'ip' | 'requestId'>>;
+  /** For the one-event paths (`/v1/track` …); absent for `/v1/batch`. */
+  type?: MessageType;
+  body: string;
+}
+
+/** One line of JSON (the envelope), then the body as it came (decompressed). */
+function requestText(r: LoggedRequest): string {
+  return `${JSON.stringify({ requestId: r.env.requestId, receivedAt: r.env.receivedAt.toISOString(), ip: r.env.ip, type: r.type })}\n${r.body}`;
+}
+
+/**
+ * Rebuilds a logged request's events as the collection API accepted them: the same body and
+ * envelope give the same events (an event without messageId gets the same one from the request
+ * id). Lines of earlier versions hold the events themselves, as a JSON array.
+ */
+function decodeRecord(ctx: Ctx): DecodeRecord {
+  return (workspaceId, text) => {
+    if (text.startsWith('[')) return { workspaceId, events: JSON.parse(text) as InboxEvent[] };
+    const nl = text.indexOf('\n');
+    const head = JSON.parse(text.slice(0, nl)) as { requestId: string; receivedAt: string; ip: string; type?: MessageType };
+    const env = { receivedAt: new Date(head.receivedAt), ip: head.ip, requestId: head.requestId };
+    const body: unknown = JSON.parse(text.slice(nl + 1));
+    return { workspaceId, events: (head.type ? acceptOne(ctx.clock, head.type, body, env) : acceptBatch(ctx.clock, body, env)).accepted };
+  };
 }
 
 /** The collectors writing to each state store in this process, for flushIngestLog. */

@@ -1,4 +1,4 @@
-import { AppError, type FieldError } from '../core/index.js';
+import { AppError, type Clock, type FieldError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { type Envelope, type InboxEvent, normalizeEvent } from './normalize.js';
 import { batchBody, type IngestResponse, type MessageType } from './schema.js';
@@ -8,11 +8,18 @@ type Rejection = IngestResponse['rejected'][number];
 /** Stores a request's accepted events durably; returns how many were new (not duplicates). */
 export type Store = (workspaceId: string, events: InboxEvent[]) => Promise<number>;
 
+/** A request's events: the ones accepted, and the ones refused with the reason. */
+export interface Intake {
+  accepted: InboxEvent[];
+  rejected: Rejection[];
+}
+
 /**
- * `/v1/batch`: valid events are stored, invalid ones are reported by index (Segment accepts the
- * rest). Stored straight into the inbox unless another store is given (the API's log).
+ * A `/v1/batch` body's events: valid events are accepted, invalid ones are reported by index
+ * (Segment accepts the rest). Throws when no event is acceptable. Depends only on the body and
+ * the envelope, so the ingest log can rebuild the same events from them after a restart.
  */
-export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>, store: Store = (ws, events) => storeInInbox(ctx, ws, events)): Promise<IngestResponse> {
+export function acceptBatch(clock: Clock, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>): Intake {
   const parsed = batchBody.safeParse(body);
   if (!parsed.success) {
     throw new AppError('validation_failed', 'a batch is {"batch": [events…]}', parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message })));
@@ -21,7 +28,7 @@ export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, 
   const accepted: InboxEvent[] = [];
   const rejected: Rejection[] = [];
   parsed.data.batch.forEach((raw, index) => {
-    const n = normalizeEvent(raw, envelope, ctx.clock);
+    const n = normalizeEvent(raw, envelope, clock, undefined, index);
     if (n.ok) accepted.push(n.event);
     else rejected.push({ index, messageId: messageIdOf(raw), code: n.code, detail: n.detail, errors: n.errors });
   });
@@ -33,15 +40,27 @@ export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, 
       rejected.flatMap((r) => (r.errors.length ? r.errors : [{ path: '', message: r.detail }]).map((e) => ({ path: ['batch', r.index, e.path].filter((p) => p !== '').join('.'), message: e.message }))),
     );
   }
+  return { accepted, rejected };
+}
+
+/** `/v1/track`, `/v1/identify`, …: one event, the type given by the path. Throws when it is not acceptable. */
+export function acceptOne(clock: Clock, type: MessageType, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>): Intake {
+  const n = normalizeEvent(body, env, clock, type);
+  if (!n.ok) throw new AppError(n.code, n.detail, n.errors.map((e: FieldError) => ({ path: ['body', e.path].filter(Boolean).join('.'), message: e.message })));
+  return { accepted: [n.event], rejected: [] };
+}
+
+/** `/v1/batch`: stores the accepted events (into the inbox unless another store is given, e.g. the API's log). */
+export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>, store: Store = (ws, events) => storeInInbox(ctx, ws, events)): Promise<IngestResponse> {
+  const { accepted, rejected } = acceptBatch(ctx.clock, body, env);
   const stored = await store(workspaceId, accepted);
   return { success: true, accepted: accepted.length, duplicates: accepted.length - stored, rejected };
 }
 
 /** `/v1/track`, `/v1/identify`, …: one event, the type given by the path. */
 export async function ingestOne(ctx: Ctx, workspaceId: string, type: MessageType, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>, store: Store = (ws, events) => storeInInbox(ctx, ws, events)): Promise<IngestResponse> {
-  const n = normalizeEvent(body, env, ctx.clock, type);
-  if (!n.ok) throw new AppError(n.code, n.detail, n.errors.map((e: FieldError) => ({ path: ['body', e.path].filter(Boolean).join('.'), message: e.message })));
-  const stored = await store(workspaceId, [n.event]);
+  const { accepted } = acceptOne(ctx.clock, type, body, env);
+  const stored = await store(workspaceId, accepted);
   return { success: true, accepted: 1, duplicates: 1 - stored, rejected: [] };
 }
 

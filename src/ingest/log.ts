@@ -3,11 +3,14 @@ import path from 'node:path';
 import type { Secrets } from '../core/index.js';
 import type { InboxEvent } from './normalize.js';
 
-/** One request's accepted events, as the log keeps them. */
+/** One request's accepted events, as processing takes them. */
 export interface LogRecord {
   workspaceId: string;
   events: InboxEvent[];
 }
+
+/** Rebuilds a record from the text its append stored (after a restart). */
+export type DecodeRecord = (workspaceId: string, text: string) => LogRecord;
 
 /** A position in the log: a segment file and a byte offset in it. */
 interface Position {
@@ -20,7 +23,7 @@ const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 /**
  * The collection API's durable acknowledgement: an append-only log of sealed records (one line a
- * request: workspace id, a tab, the events encrypted as one JSON array) in segment files under one
+ * request: workspace id, a tab, the text the record is rebuilt from, encrypted) in segment files under one
  * directory, written by one writer. Appends are group-committed: the requests that arrive while a
  * write and its fsync run share the next write and fsync, and each append resolves only once its
  * record is on disk. Records wait in memory for the shipper (`take`), which reports what the inbox
@@ -49,7 +52,7 @@ export class IngestLog {
   }
 
   /** Opens the log in dir, queueing the records written after the checkpoint for shipping. */
-  static open(dir: string, secrets: Secrets, onUnreadable: (err: unknown, at: Position) => void): IngestLog {
+  static open(dir: string, secrets: Secrets, decode: DecodeRecord, onUnreadable: (err: unknown, at: Position) => void): IngestLog {
     fs.mkdirSync(dir, { recursive: true });
     const checkpoint = readCheckpoint(dir);
     const segments = listSegments(dir).filter((s) => s >= checkpoint.segment);
@@ -61,7 +64,7 @@ export class IngestLog {
         const line = data.subarray(offset, nl).toString('utf8');
         offset = nl + 1;
         try {
-          replay.push({ record: parseLine(line, secrets), end: { segment, offset } });
+          replay.push({ record: parseLine(line, secrets, decode), end: { segment, offset } });
         } catch (err) {
           onUnreadable(err, { segment, offset });
         }
@@ -74,9 +77,9 @@ export class IngestLog {
     return log;
   }
 
-  /** Appends a record; resolves once it is fsynced. */
-  append(record: LogRecord): Promise<void> {
-    const line = Buffer.from(`${record.workspaceId}\t${this.secrets.encrypt(JSON.stringify(record.events))}\n`);
+  /** Appends a record, stored as `text` (what `decode` rebuilds it from); resolves once it is fsynced. */
+  append(record: LogRecord, text: string): Promise<void> {
+    const line = Buffer.from(`${record.workspaceId}\t${this.secrets.encrypt(text)}\n`);
     return new Promise((resolve, reject) => {
       this.waiting.push({ line, record, resolve, reject });
       if (!this.writing) void this.commit();
@@ -155,10 +158,10 @@ function after(a: Position, b: Position): boolean {
   return a.segment > b.segment || (a.segment === b.segment && a.offset > b.offset);
 }
 
-function parseLine(line: string, secrets: Secrets): LogRecord {
+function parseLine(line: string, secrets: Secrets, decode: DecodeRecord): LogRecord {
   const tab = line.indexOf('\t');
   if (tab < 0) throw new Error('a log line without a workspace');
-  return { workspaceId: line.slice(0, tab), events: JSON.parse(secrets.decrypt(line.slice(tab + 1))) as InboxEvent[] };
+  return decode(line.slice(0, tab), secrets.decrypt(line.slice(tab + 1)));
 }
 
 const segmentFile = (dir: string, segment: number) => path.join(dir, `${String(segment).padStart(10, '0')}.log`);

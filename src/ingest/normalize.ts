@@ -40,6 +40,8 @@ export interface InboxEvent {
 
 export interface Envelope {
   receivedAt: Date;
+  /** The request's id: an event without a messageId gets `<requestId>-<index in the batch>`. */
+  requestId?: string;
   /** The caller's address, kept as context.ip when the event has none. */
   ip: string;
   /** Batch-level values that apply to events lacking their own. */
@@ -63,19 +65,24 @@ const UNSTORABLE = /(?<!\\)(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
  * corrected by (receivedAt − sentAt), order amounts in fen. Returns field errors instead of
  * throwing, so a batch can keep its valid events.
  */
-export function normalizeEvent(raw: unknown, env: Envelope, clock: Clock, typeFromPath?: Message['type']): Normalized {
-  const bytes = Buffer.byteLength(JSON.stringify(raw ?? null));
+export function normalizeEvent(raw: unknown, env: Envelope, clock: Clock, typeFromPath?: Message['type'], index = 0): Normalized {
+  const text = JSON.stringify(raw ?? null);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short texts need no count.
+  const bytes = text.length * 3 <= LIMITS.eventBytes ? text.length : Buffer.byteLength(text);
   if (bytes > LIMITS.eventBytes) {
     return { ok: false, code: 'payload_too_large', detail: `the event is ${Math.ceil(bytes / 1024)} KB; the limit is 32 KB`, errors: [] };
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return invalid([{ path: '', message: 'an event must be a JSON object' }]);
   const own = raw as Record<string, unknown>;
-  const input = {
-    ...own,
-    ...(typeFromPath ? { type: typeFromPath } : {}),
-    ...(env.context && isObject(own.context) ? { context: { ...env.context, ...own.context } } : env.context && own.context === undefined ? { context: env.context } : {}),
-  };
-  if (UNSTORABLE.test(JSON.stringify(input))) {
+  const input =
+    typeFromPath || env.context
+      ? {
+          ...own,
+          ...(typeFromPath ? { type: typeFromPath } : {}),
+          ...(env.context && isObject(own.context) ? { context: { ...env.context, ...own.context } } : env.context && own.context === undefined ? { context: env.context } : {}),
+        }
+      : own;
+  if (unstorable(text) || (env.context && !storable(env.context))) {
     return invalid([{ path: '', message: 'contains a NUL character (\\u0000) or an unpaired UTF-16 surrogate, which cannot be stored' }]);
   }
   const parsed = message.safeParse(input);
@@ -86,29 +93,52 @@ export function normalizeEvent(raw: unknown, env: Envelope, clock: Clock, typeFr
   const timestamp = correctedTime(m, env, errors);
   const order = orderFact(m, errors);
   if (errors.length || !timestamp) return invalid(errors);
-  const context: Record<string, unknown> = { ...(m.context ?? {}) };
+  const context: Record<string, unknown> = m.context ?? {}; // the schema's output: a copy of the input
   if (!context.ip) context.ip = env.ip;
   return {
     ok: true,
     event: {
       type: m.type,
       event: m.type === 'track' ? m.event : null,
-      messageId: m.messageId ?? newId(clock),
+      messageId: m.messageId ?? (env.requestId ? `${env.requestId}-${index}` : newId(clock)),
       userId: m.userId ?? null,
       anonymousId: m.anonymousId ?? null,
       previousId: m.type === 'alias' ? m.previousId : null,
       timestamp: timestamp.toISOString(),
       sentAt: m.sentAt ?? env.sentAt ?? null,
-      receivedAt: env.receivedAt.toISOString(),
+      receivedAt: isoOf(env.receivedAt),
       properties: propertiesOf(m),
       traits: m.type === 'identify' || m.type === 'group' ? (m.traits ?? {}) : {},
       context,
       identifiers,
       order,
-      channel: m.context?.campaign?.source?.trim() || null,
+      channel: m.context?.campaign?.source?.replace(/\p{Cc}/gu, '').trim() || null,
       consent: consentOf(m),
     },
   };
+}
+
+const isoTexts = new WeakMap<Date, string>();
+
+/** An envelope's time as text, once per request rather than once per event. */
+function isoOf(d: Date): string {
+  let iso = isoTexts.get(d);
+  if (iso === undefined) isoTexts.set(d, (iso = d.toISOString()));
+  return iso;
+}
+
+const storableContexts = new WeakMap<object, boolean>();
+
+/** Whether a batch-level context holds only storable text (checked once per batch). */
+function storable(context: Record<string, unknown>): boolean {
+  let ok = storableContexts.get(context);
+  if (ok === undefined) storableContexts.set(context, (ok = !unstorable(JSON.stringify(context))));
+  return ok;
+}
+
+/** The regular expression is slow on long texts; JSON.stringify writes \u only for characters it escapes. */
+function unstorable(json: string): boolean {
+  return json.includes('\\u') && UNSTORABLE.test(json);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

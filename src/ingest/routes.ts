@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../core/index.js';
+import { AppError, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { resolveWriteKey } from '../auth/index.js';
 import { decodeBody, writeKeyOf } from './body.js';
 import { Collector } from './collector.js';
 import { ingestBatch, ingestOne } from './intake.js';
 import type { InboxEvent } from './normalize.js';
-import { ingestResponse, LIMITS, MESSAGE_TYPES } from './schema.js';
+import { ingestResponse, LIMITS, MESSAGE_TYPES, type MessageType } from './schema.js';
 
 /**
  * The Segment-compatible collection API. Existing SDKs work by pointing their host at Siyu:
@@ -23,6 +23,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     decodeBody(req.headers['content-encoding'], body as Buffer).then(
       (text) =>
         parseJson(req, text, (err, value) => {
+          bodyText.set(req, text);
           if (err) done(new AppError('bad_request', `the body is not valid JSON: ${err.message}`), undefined);
           else done(null, value);
         }),
@@ -43,10 +44,12 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     if (!workspaceId) throw new AppError('unauthorized', 'the write key is unknown or revoked');
     return workspaceId;
   };
-  const envelope = (req: FastifyRequest) => ({ receivedAt: ctx.clock.now(), ip: req.ip });
+  const envelope = (req: FastifyRequest) => ({ receivedAt: ctx.clock.now(), ip: req.ip, requestId: newId(ctx.clock) });
   const collector = Collector.start(ctx);
   app.addHook('onClose', () => collector.close());
-  const store = (ws: string, events: InboxEvent[]) => collector.store(ws, events);
+  /** Stores a request's events in the log, which keeps the request to rebuild them from. */
+  const store = (req: FastifyRequest, env: ReturnType<typeof envelope>, type?: MessageType) => (ws: string, events: InboxEvent[]) =>
+    collector.store(ws, events, { env, type, body: bodyText.get(req) ?? JSON.stringify(req.body) });
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', '*');
@@ -64,7 +67,10 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     app.post(
       url,
       { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: 'Send a batch of events (Segment HTTP API); up to 500 KB, 32 KB an event', hide: url === '/v1/b', response } },
-      async (req) => ingestBatch(ctx, await workspaceOf(req), req.body, envelope(req), store),
+      async (req) => {
+        const env = envelope(req);
+        return ingestBatch(ctx, await workspaceOf(req), req.body, env, store(req, env));
+      },
     );
   }
   for (const type of MESSAGE_TYPES) {
@@ -72,11 +78,17 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
       app.post(
         url,
         { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: `Send one ${type} event (Segment HTTP API); up to 32 KB`, hide: url !== `/v1/${type}`, response } },
-        async (req) => ingestOne(ctx, await workspaceOf(req), type, req.body, envelope(req), store),
+        async (req) => {
+          const env = envelope(req);
+          return ingestOne(ctx, await workspaceOf(req), type, req.body, env, store(req, env, type));
+        },
       );
     }
   }
 };
+
+/** Each request's body as it came (decompressed), which the ingest log keeps. */
+const bodyText = new WeakMap<FastifyRequest, string>();
 
 /** How long a valid write key is remembered: a revoked key is refused within this time. */
 export const WRITE_KEY_TTL_MS = 10_000;

@@ -15,8 +15,12 @@ export interface EventsStore {
   table(name: string): string;
   query<T = Record<string, unknown>>(query: string, params?: Record<string, unknown>): Promise<T[]>;
   command(query: string, params?: Record<string, unknown>): Promise<void>;
-  /** Appends rows (objects with column names as keys) as JSONEachRow. */
-  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  /**
+   * Appends rows as JSONEachRow: objects with column names as keys, or lines of JSON the caller
+   * serialized already (a hot path building its rows as text; a JSON object given for a String
+   * column is stored as its text).
+   */
+  insert(table: string, rows: readonly (Record<string, unknown> | string)[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,7 +35,11 @@ const SETTINGS = {
   date_time_input_format: 'best_effort',
   output_format_json_quote_64bit_integers: 0,
   input_format_skip_unknown_fields: 1,
+  input_format_json_read_objects_as_strings: 1,
 } as const;
+
+/** A row as one line of JSON: objects are serialized, lines serialized by the caller pass as they are. */
+const jsonLine = (row: unknown): string => (typeof row === 'string' ? row : JSON.stringify(row));
 
 /** ClickHouse DateTime64(3, 'UTC') parameter text for an instant. */
 export function chTime(d: Date): string {
@@ -46,7 +54,7 @@ export async function openEventsStore(opts: EventsStoreOptions): Promise<EventsS
 }
 
 function openServer(url: string, database: string): EventsStore {
-  const client: ClickHouseClient = createClient({ url, clickhouse_settings: { ...SETTINGS } });
+  const client: ClickHouseClient = createClient({ url, clickhouse_settings: { ...SETTINGS }, json: { parse: JSON.parse, stringify: jsonLine } });
   return {
     database,
     kind: 'clickhouse',
@@ -60,7 +68,7 @@ function openServer(url: string, database: string): EventsStore {
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      await client.insert({ table: `${database}.${table}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+      await client.insert({ table: `${database}.${table}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' }); // strings pass through jsonLine
     },
     close: () => client.close(),
   };
@@ -101,7 +109,7 @@ function openChdb(dir: string, database: string): EventsStore {
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      const payload = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'));
+      const payload = Buffer.from(rows.map(jsonLine).join('\n'));
       await session.insert({ table: `${database}.${table}`, values: payload, format: 'JSONEachRow', settings: { ...SETTINGS } });
     },
     async close() {
