@@ -1,9 +1,12 @@
-// Ingest benchmark: sustained /v1/batch throughput with identity resolution, ack latency at a
-// fixed 5,000 events/s, and, in the same run, the ceiling: raw inserts of the same rows into the
-// events store with no HTTP and no identity work. The load generator is its own process
-// (bench/ingest-client.ts): CPU times below are the server's (with chDB's threads) only.
+// Ingest benchmark: /v1/batch throughput with identity resolution, ack latency at a fixed 5,000
+// events/s, and, in the same run, the ceiling: raw inserts of the same rows into the events store
+// with no HTTP and no identity work. Two workloads: first sight (one event of each of --customers
+// people, every one new: a customer and 3 identities created per event) and sustained (--events
+// events of those same people, as a live stream is mostly people seen before). The load generator
+// is its own process (bench/ingest-client.ts): CPU times below are the server's (with chDB's
+// threads) only.
 //
-//   node --import tsx bench/ingest.ts [--events 100000] [--customers 20000] [--postgres]
+//   node --import tsx bench/ingest.ts [--events 200000] [--customers 20000] [--postgres]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -23,7 +26,7 @@ import { machine, percentile, table } from './machine.js';
 
 const { values: args } = parseArgs({
   options: {
-    events: { type: 'string', default: '100000' },
+    events: { type: 'string', default: '200000' },
     customers: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '8' },
@@ -45,6 +48,22 @@ async function client<T>(args: Record<string, string | number>): Promise<T> {
   const code = await new Promise((r) => proc.on('exit', r));
   if (code !== 0) throw new Error(`the load generator exited with ${code}`);
   return JSON.parse(out) as T;
+}
+
+/** With BENCH_PROFILE=file, a V8 CPU profile of the server during the sustained run. */
+async function profile(): Promise<() => Promise<void>> {
+  const file = process.env.BENCH_PROFILE;
+  if (!file) return async () => undefined;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 async function main() {
@@ -70,35 +89,43 @@ async function main() {
   const stored = async () =>
     Number((await stores.events.query<{ n: number }>(`SELECT count() AS n FROM ${stores.events.table('events')} WHERE workspace_id = {ws:UUID}`, { ws: workspace.id }))[0].n);
   const waitStored = async (n: number) => {
-    while ((await stored()) < n) await new Promise((r) => setTimeout(r, 100));
+    while ((await stored()) < n) await new Promise((r) => setTimeout(r, 20));
   };
-
-  // 1. Sustained: as fast as the server acks, then until every event is resolved and stored.
   const cpu = (from: NodeJS.CpuUsage) => {
     const u = process.cpuUsage(from);
     return (u.user + u.system) / 1e6;
   };
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await client({ ...common, phase: 'sustained', events: EVENTS, concurrency: CONCURRENCY });
-  const ackSeconds = (performance.now() - t0) / 1000;
-  const ackCpu = cpu(cpu0);
-  await waitStored(EVENTS);
-  const storedSeconds = (performance.now() - t0) / 1000;
-  const storedCpu = cpu(cpu0);
-  const loadAfterSustained = os.loadavg()[0];
 
-  // 2. Paced: 5,000 events/s in batches of BATCH, ack latency of each request.
+  /** Sends `events` from message number `from` as fast as acks come; times the acks and the storing. */
+  const run = async (from: number, events: number) => {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await client({ ...common, phase: 'sustained', from, events, concurrency: CONCURRENCY });
+    const ackSeconds = (performance.now() - t0) / 1000;
+    const ackCpu = cpu(cpu0);
+    await waitStored(from + events);
+    const storedSeconds = (performance.now() - t0) / 1000;
+    return { events, ackSeconds, ackCpu, storedSeconds, storedCpu: cpu(cpu0), load: os.loadavg()[0] };
+  };
+
+  // 1. First sight: one event of each person, all new. 2. Sustained: the same people again.
+  const first = await run(0, CUSTOMERS);
+  const stopProfile = await profile();
+  const sustained = await run(CUSTOMERS, EVENTS);
+  await stopProfile();
+
+  // 3. Paced: 5,000 events/s in batches of BATCH (people seen before), ack latency of each request.
   const pacedSeconds = Number(args['paced-seconds']);
   const pacedCpu0 = process.cpuUsage();
-  const paced = await client<{ latencies: number[]; sent: number }>({ ...common, phase: 'paced', from: EVENTS, rate: 5000, seconds: pacedSeconds });
+  const from = CUSTOMERS + EVENTS;
+  const paced = await client<{ latencies: number[]; sent: number }>({ ...common, phase: 'paced', from, rate: 5000, seconds: pacedSeconds });
   const latencies = paced.latencies;
-  const sent = EVENTS + paced.sent;
   const pacedCpu = cpu(pacedCpu0);
   latencies.sort((a, b) => a - b);
-  await waitStored(sent);
+  await waitStored(from + paced.sent);
 
-  // 3. Ceiling: the same number of rows straight into the events store.
+  // 4. Ceiling: as many rows as the sustained run, straight into the events store.
+  const received = chTime(new Date());
   const rows = Array.from({ length: EVENTS }, (_, n) => {
     const m = message(n % CUSTOMERS, n);
     return {
@@ -110,7 +137,7 @@ async function main() {
       user_id: m.userId,
       anonymous_id: m.anonymousId,
       timestamp: chTime(new Date(m.timestamp)),
-      received_at: chTime(new Date()),
+      received_at: received,
       properties: JSON.stringify(m.properties),
       context: JSON.stringify(m.context),
       traits: '{}',
@@ -128,19 +155,29 @@ async function main() {
   await stores.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 
-  const siyuRate = EVENTS / storedSeconds;
   const rawRate = EVENTS / rawSeconds;
+  const rate = (n: number, s: number) => Math.round(n / s);
+  const phase = (name: string, r: typeof first) => [
+    { measure: `${name}: /v1/batch acked`, 'events/s': rate(r.events, r.ackSeconds), note: `${r.ackSeconds.toFixed(1)} s wall, ${r.ackCpu.toFixed(1)} s CPU` },
+    {
+      measure: `${name}: resolved and stored`,
+      'events/s': rate(r.events, r.storedSeconds),
+      note: `${r.storedSeconds.toFixed(1)} s wall, ${r.storedCpu.toFixed(1)} s CPU (${((r.storedCpu / r.events) * 1e6).toFixed(0)} µs an event), ${((rate(r.events, r.storedSeconds) / rawRate) * 100).toFixed(1)}% of the ceiling, load ${r.load.toFixed(1)}`,
+    },
+  ];
   console.log(`\n${machine()}`);
-  console.log(`state store: ${args.postgres ? 'PostgreSQL server' : 'PGlite (embedded)'}, events store: chDB (embedded); ${EVENTS} events over ${CUSTOMERS} customers (3 ids each), batches of ${BATCH}, ${CONCURRENCY} connections\n`);
+  console.log(
+    `state store: ${args.postgres ? 'PostgreSQL server' : 'PGlite (embedded)'}, events store: chDB (embedded); ${CUSTOMERS} people (3 ids each) first seen, then ${EVENTS} events of theirs; batches of ${BATCH}, ${CONCURRENCY} connections; ${Number(customers.n)} customers at the end\n`,
+  );
   console.log(
     table([
-      { measure: 'Siyu /v1/batch, acked', 'events/s': Math.round(EVENTS / ackSeconds), note: `${ackSeconds.toFixed(1)} s wall, ${ackCpu.toFixed(1)} s CPU` },
-      { measure: 'Siyu /v1/batch, resolved and stored', 'events/s': Math.round(siyuRate), note: `${storedSeconds.toFixed(1)} s wall, ${storedCpu.toFixed(1)} s CPU, ${Number(customers.n)} customers` },
-      { measure: 'ceiling: raw events-store insert', 'events/s': Math.round(rawRate), note: `${rawCpu.toFixed(1)} s CPU; Siyu reaches ${((siyuRate / rawRate) * 100).toFixed(1)}% of it` },
+      ...phase('first sight (every event a new person)', first),
+      ...phase('sustained (people seen before)', sustained),
+      { measure: 'ceiling: raw events-store insert', 'events/s': Math.round(rawRate), note: `${rawCpu.toFixed(1)} s CPU, batches of 10,000` },
       { measure: `ack latency at 5,000 events/s (${pacedSeconds} s)`, 'events/s': 5000, note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${pacedCpu.toFixed(1)} s CPU` },
     ]),
   );
-  console.log(`\nload average (1 min): ${loadAfterSustained.toFixed(2)} after the sustained run, ${os.loadavg()[0].toFixed(2)} at the end`);
+  console.log(`\nload average (1 min) at the end: ${os.loadavg()[0].toFixed(2)}`);
   if (databaseUrl) {
     const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
     await admin.connect();

@@ -18,6 +18,9 @@ interface Position {
   offset: number;
 }
 
+/** The checkpoint's JSON, padded to a fixed size so that rewriting it in place leaves nothing behind. */
+const CHECKPOINT_BYTES = 64;
+
 /** A new segment is started once the current one is this big (shipped segments are deleted). */
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
@@ -34,12 +37,16 @@ const SEGMENT_BYTES = 64 * 1024 * 1024;
 export class IngestLog {
   private waiting: { line: Buffer; record: LogRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private writing = false;
-  private readonly pending: { record: LogRecord; end: Position }[] = [];
+  private readonly pending: { record: LogRecord; end: Position; at: number }[] = [];
   /** Events in `pending`. */
   private pendingCount = 0;
   private segment: number;
   private size: number;
   private fd: number;
+  /** The checkpoint file, rewritten in place (no rename) after every shipped batch. */
+  private readonly checkpointFd: number;
+  /** The oldest segment still on disk. */
+  private firstSegment: number;
 
   private constructor(
     readonly dir: string,
@@ -49,6 +56,8 @@ export class IngestLog {
     this.segment = start.segment;
     this.size = start.offset;
     this.fd = fs.openSync(segmentFile(dir, start.segment), 'a');
+    this.checkpointFd = fs.openSync(path.join(dir, 'checkpoint.json'), fs.existsSync(path.join(dir, 'checkpoint.json')) ? 'r+' : 'w+');
+    this.firstSegment = listSegments(dir)[0] ?? start.segment;
   }
 
   /** Opens the log in dir, queueing the records written after the checkpoint for shipping. */
@@ -56,7 +65,7 @@ export class IngestLog {
     fs.mkdirSync(dir, { recursive: true });
     const checkpoint = readCheckpoint(dir);
     const segments = listSegments(dir).filter((s) => s >= checkpoint.segment);
-    const replay: { record: LogRecord; end: Position }[] = [];
+    const replay: { record: LogRecord; end: Position; at: number }[] = [];
     for (const segment of segments) {
       const data = fs.readFileSync(segmentFile(dir, segment));
       let offset = segment === checkpoint.segment ? checkpoint.offset : 0;
@@ -64,7 +73,7 @@ export class IngestLog {
         const line = data.subarray(offset, nl).toString('utf8');
         offset = nl + 1;
         try {
-          replay.push({ record: parseLine(line, secrets, decode), end: { segment, offset } });
+          replay.push({ record: parseLine(line, secrets, decode), end: { segment, offset }, at: 0 });
         } catch (err) {
           onUnreadable(err, { segment, offset });
         }
@@ -95,13 +104,24 @@ export class IngestLog {
     return { records: this.pending.slice(0, i).map((p) => p.record), end: this.pending[i - 1].end };
   }
 
-  /** The records up to `end` are in the inbox: the checkpoint moves past them and older segments go. */
+  /**
+   * The records up to `end` are processed: the checkpoint moves past them and older segments go.
+   * The checkpoint is rewritten in place and not synced: if a crash loses or tears it, the records
+   * since the previous one are processed again, and the de-duplication window skips them.
+   */
   shipped(end: Position): void {
     while (this.pending.length && !after(this.pending[0].end, end)) this.pendingCount -= this.pending.shift()!.record.events.length;
-    const tmp = path.join(this.dir, 'checkpoint.tmp');
-    fs.writeFileSync(tmp, JSON.stringify(end));
-    fs.renameSync(tmp, path.join(this.dir, 'checkpoint.json'));
-    for (const s of listSegments(this.dir)) if (s < end.segment) fs.rmSync(segmentFile(this.dir, s), { force: true });
+    const text = Buffer.from(JSON.stringify(end).padEnd(CHECKPOINT_BYTES, ' '));
+    fs.writeSync(this.checkpointFd, text, 0, text.length, 0);
+    if (end.segment > this.firstSegment) {
+      for (const s of listSegments(this.dir)) if (s < end.segment) fs.rmSync(segmentFile(this.dir, s), { force: true });
+      this.firstSegment = end.segment;
+    }
+  }
+
+  /** Milliseconds (performance.now) since the oldest record waiting was acknowledged; 0 when none waits. */
+  oldestWaitingMs(now: number): number {
+    return this.pending.length ? now - this.pending[0].at : 0;
   }
 
   get unshipped(): number {
@@ -119,6 +139,7 @@ export class IngestLog {
 
   close(): void {
     fs.closeSync(this.fd);
+    fs.closeSync(this.checkpointFd);
   }
 
   private async commit(): Promise<void> {
@@ -132,7 +153,8 @@ export class IngestLog {
           for (const w of group) ends.push({ segment: this.segment, offset: (this.size += w.line.length) });
           await writeAll(this.fd, Buffer.concat(group.map((w) => w.line)));
           await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
-          group.forEach((w, i) => this.pending.push({ record: w.record, end: ends[i] }));
+          const at = performance.now();
+          group.forEach((w, i) => this.pending.push({ record: w.record, end: ends[i], at }));
           this.pendingCount += group.reduce((n, w) => n + w.record.events.length, 0);
           for (const w of group) w.resolve();
         } catch (err) {
@@ -176,7 +198,7 @@ function listSegments(dir: string): number[] {
 
 function readCheckpoint(dir: string): Position {
   try {
-    const p = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')) as Position;
+    const p = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8').trim()) as Position;
     if (Number.isInteger(p.segment) && Number.isInteger(p.offset)) return p;
   } catch {
     // none yet (or unreadable): everything still in the directory is re-shipped; the inbox ignores repeats

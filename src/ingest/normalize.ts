@@ -1,4 +1,5 @@
 import { DAY_MS, type FieldError, newId, yuanToFen, type Clock } from '../core/index.js';
+import { isPersonalTrait } from '../customers/index.js';
 import { type Identifier, isIdentifier, normalizeIdentifier } from '../identity/index.js';
 import { LIMITS, message, type Message, orderProperties } from './schema.js';
 
@@ -27,9 +28,14 @@ export interface InboxEvent {
   timestamp: string;
   sentAt: string | null;
   receivedAt: string;
-  properties: Record<string, unknown>;
+  /** identify / group traits as sent, for the profile (personal ones included); {} otherwise. */
   traits: Record<string, unknown>;
-  context: Record<string, unknown>;
+  /**
+   * properties, context and traits as the events store keeps them (personal traits left out), as
+   * the JSON members `"properties":{…},"context":{…},"traits":{…}`: rendered once, when the event is
+   * accepted, so that a waiting event is a few strings rather than a tree of objects.
+   */
+  detail: string;
   /** userId, anonymousId, phone / email traits and context.externalIds, normalized. */
   identifiers: Identifier[];
   order: OrderFact | null;
@@ -95,6 +101,7 @@ export function normalizeEvent(raw: unknown, env: Envelope, clock: Clock, typeFr
   if (errors.length || !timestamp) return invalid(errors);
   const context: Record<string, unknown> = m.context ?? {}; // the schema's output: a copy of the input
   if (!context.ip) context.ip = env.ip;
+  const traits = m.type === 'identify' || m.type === 'group' ? (m.traits ?? {}) : {};
   return {
     ok: true,
     event: {
@@ -107,15 +114,31 @@ export function normalizeEvent(raw: unknown, env: Envelope, clock: Clock, typeFr
       timestamp: timestamp.toISOString(),
       sentAt: m.sentAt ?? env.sentAt ?? null,
       receivedAt: isoOf(env.receivedAt),
-      properties: propertiesOf(m),
-      traits: m.type === 'identify' || m.type === 'group' ? (m.traits ?? {}) : {},
-      context,
+      traits,
+      detail: `"properties":${JSON.stringify(propertiesOf(m))},"context":${JSON.stringify(storedContext(context))},"traits":${JSON.stringify(withoutPersonal(traits))}`,
       identifiers,
       order,
       channel: m.context?.campaign?.source?.replace(/\p{Cc}/gu, '').trim() || null,
       consent: consentOf(m),
     },
   };
+}
+
+/** The events store keeps no personal traits in clear: they live encrypted on the profile. */
+export function withoutPersonal(traits: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(traits).some(isPersonalTrait)) return traits;
+  return Object.fromEntries(Object.entries(traits).filter(([k]) => !isPersonalTrait(k)));
+}
+
+function storedContext(context: Record<string, unknown>): Record<string, unknown> {
+  const t = context.traits;
+  return t && typeof t === 'object' && !Array.isArray(t) ? { ...context, traits: withoutPersonal(t as Record<string, unknown>) } : context;
+}
+
+/** The `detail` of an event accepted by an earlier version, which kept properties and context as objects. */
+export function legacyDetail(e: { properties?: unknown; context?: unknown; traits?: unknown }): string {
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  return `"properties":${JSON.stringify(obj(e.properties))},"context":${JSON.stringify(storedContext(obj(e.context)))},"traits":${JSON.stringify(withoutPersonal(obj(e.traits)))}`;
 }
 
 const isoTexts = new WeakMap<Date, string>();

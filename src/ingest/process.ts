@@ -1,11 +1,11 @@
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { KyselyPlugin } from 'kysely';
-import { chTime, type Ctx } from '../store/index.js';
-import { type Activity, ActivityMemory, isPersonalTrait, type ProfilePatch, updateProfiles } from '../customers/index.js';
+import { chTime, type Ctx, JsonLines } from '../store/index.js';
+import { type Activity, ActivityMemory, type ProfilePatch, updateProfiles } from '../customers/index.js';
 import { type CreatedCustomer, type Identifier, IdentityMemory, type IdentityRules, inTransaction, loadIdentityRules, lockScope, pushAliases, resolve, resolveMany } from '../identity/index.js';
 import { flushIngestLog } from './collector.js';
 import { insertInboxRows } from './intake.js';
-import type { InboxEvent } from './normalize.js';
+import { type InboxEvent, legacyDetail } from './normalize.js';
 import { type OrderEvent, writeOrders } from './orders.js';
 import { MessageWindow } from './window.js';
 
@@ -217,7 +217,7 @@ function remember(memory: IngestMemory, committed: Committed): void {
  */
 async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>, memory: IngestMemory): Promise<Committed> {
   const committed: Committed = [];
-  const eventLines: string[] = [];
+  const eventLines = new JsonLines();
   const orders: OrderEvent[] = [];
   // Workspaces in one order, so two processes locking the same two never wait for each other.
   for (const [ws, all] of [...byWorkspace].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -247,7 +247,7 @@ async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>, mem
     committed.push({ workspaceId: ws, messageIds, windowSeq, links: resolver.learned, activity });
   }
   await writeOrders(tx, orders);
-  if (eventLines.length) await tx.events.insert('events', eventLines);
+  if (eventLines.count) await tx.events.insert('events', eventLines);
   await setImmediatePromise(); // the events store's insert, like a statement (see yieldAfterStatements)
   return committed;
 }
@@ -257,6 +257,9 @@ async function ingestEvents(tx: Ctx, byWorkspace: Map<string, InboxEvent[]>, mem
  * merge invalidates that memory and redirects what the batch collected for the merged customer.
  */
 class BatchResolver {
+  /** Events settled in bulk; forgotten after a merge, as `known` is. */
+  private readonly settled = new Map<InboxEvent, string>();
+  /** Identifier sets resolved one by one, so that events with the same ids resolve once. */
   private readonly known = new Map<string, string>();
   private readonly mergedInto = new Map<string, string>();
   /** Links this batch resolved through the state store, for the memory once it commits. */
@@ -281,7 +284,7 @@ class BatchResolver {
       if (e.type === 'alias') continue;
       const ids = this.identifying(e.identifiers);
       const remembered = this.memory.lookup(this.workspaceId, ids);
-      if (remembered) this.known.set(setKey(e.identifiers), remembered);
+      if (remembered) this.settled.set(e, remembered);
       else misses.push({ e, ids });
     }
     if (misses.length === 0) return;
@@ -289,18 +292,21 @@ class BatchResolver {
     misses.forEach(({ e, ids }, i) => {
       const customer = found[i];
       if (!customer) return;
-      this.known.set(setKey(e.identifiers), customer);
+      this.settled.set(e, customer);
       this.learned.push({ ids, customer }); // resolveMany settles a set only when the customer holds every id
     });
   }
 
   async customerOf(e: InboxEvent): Promise<string> {
+    const settled = this.settled.get(e);
+    if (settled) return settled;
     const ids = e.type === 'alias' ? await this.aliasIds(e) : e.identifiers;
     const key = setKey(ids);
     const cached = this.known.get(key);
     if (cached) return cached;
     const r = await resolve(this.tx, this.workspaceId, ids, { at: new Date(e.timestamp), messageId: e.messageId, rules: this.rules });
     if (r.merged.length) {
+      this.settled.clear();
       this.known.clear();
       for (const m of r.merged) this.mergedInto.set(m, r.customerId);
     }
@@ -354,12 +360,6 @@ function patchOf(e: InboxEvent): ProfilePatch {
   };
 }
 
-/** The events store keeps no personal traits in clear: they live encrypted on the profile. */
-function withoutPersonal(traits: Record<string, unknown>): Record<string, unknown> {
-  if (!Object.keys(traits).some(isPersonalTrait)) return traits;
-  return Object.fromEntries(Object.entries(traits).filter(([k]) => !isPersonalTrait(k)));
-}
-
 /** ClickHouse DateTime64(3) text of an ISO 8601 instant as toISOString writes it. */
 function chIso(iso: string): string {
   return iso.length === 24 && iso.endsWith('Z') ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : chTime(new Date(iso));
@@ -370,11 +370,10 @@ function chIso(iso: string): string {
  * traits are written as JSON objects, which the events store keeps as their text (String columns).
  */
 function eventLine(workspaceId: string, e: InboxEvent, customerId: string): string {
-  const traitsOf = (c: Record<string, unknown>) => (c.traits && typeof c.traits === 'object' ? { ...c, traits: withoutPersonal(c.traits as Record<string, unknown>) } : c);
   return (
     `{"workspace_id":"${workspaceId}","message_id":${JSON.stringify(e.messageId)},"type":"${e.type}","event":${JSON.stringify(e.event ?? '')},` +
     `"customer_id":"${customerId}","user_id":${JSON.stringify(e.userId ?? '')},"anonymous_id":${JSON.stringify(e.anonymousId ?? '')},` +
     `"timestamp":"${chIso(e.timestamp)}","received_at":"${chIso(e.receivedAt)}","sent_at":${e.sentAt ? `"${chTime(new Date(e.sentAt))}"` : 'null'},` +
-    `"properties":${JSON.stringify(e.properties)},"context":${JSON.stringify(traitsOf(e.context))},"traits":${JSON.stringify(withoutPersonal(e.traits))}}`
+    `${e.detail ?? legacyDetail(e)}}`
   );
 }

@@ -20,7 +20,7 @@ export interface EventsStore {
    * serialized already (a hot path building its rows as text; a JSON object given for a String
    * column is stored as its text).
    */
-  insert(table: string, rows: readonly (Record<string, unknown> | string)[]): Promise<void>;
+  insert(table: string, rows: readonly (Record<string, unknown> | string)[] | JsonLines): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,6 +37,38 @@ const SETTINGS = {
   input_format_skip_unknown_fields: 1,
   input_format_json_read_objects_as_strings: 1,
 } as const;
+
+/**
+ * Rows serialized by the caller, appended as UTF-8 into off-heap buffers as they are made: a big
+ * insert's text then never sits on the JavaScript heap (where it would be copied by every young
+ * generation collection until the insert is done).
+ */
+export class JsonLines {
+  private readonly chunks: Buffer[] = [];
+  private chunk = Buffer.allocUnsafe(0);
+  private used = 0;
+  count = 0;
+
+  push(line: string): void {
+    const most = line.length * 3 + 1; // UTF-8 bytes of a UTF-16 unit, and the newline
+    if (this.used + most > this.chunk.length) {
+      if (this.used) this.chunks.push(this.chunk.subarray(0, this.used));
+      this.chunk = Buffer.allocUnsafe(Math.max(1 << 20, most));
+      this.used = 0;
+    }
+    this.used += this.chunk.write(line, this.used);
+    this.chunk[this.used++] = 10;
+    this.count++;
+  }
+
+  toBuffer(): Buffer {
+    return Buffer.concat([...this.chunks, this.chunk.subarray(0, this.used)]);
+  }
+
+  lines(): string[] {
+    return this.toBuffer().toString('utf8').split('\n').slice(0, this.count);
+  }
+}
 
 /** A row as one line of JSON: objects are serialized, lines serialized by the caller pass as they are. */
 const jsonLine = (row: unknown): string => (typeof row === 'string' ? row : JSON.stringify(row));
@@ -66,7 +98,8 @@ function openServer(url: string, database: string): EventsStore {
     async command(query, params) {
       await client.command({ query, query_params: params });
     },
-    async insert(table, rows) {
+    async insert(table, input) {
+      const rows = input instanceof JsonLines ? input.lines() : input;
       if (rows.length === 0) return;
       await client.insert({ table: `${database}.${table}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' }); // strings pass through jsonLine
     },
@@ -108,8 +141,8 @@ function openChdb(dir: string, database: string): EventsStore {
       else await session.queryAsync(query, { format: 'Null' });
     },
     async insert(table, rows) {
-      if (rows.length === 0) return;
-      const payload = Buffer.from(rows.map(jsonLine).join('\n'));
+      if (rows instanceof JsonLines ? rows.count === 0 : rows.length === 0) return;
+      const payload = rows instanceof JsonLines ? rows.toBuffer() : Buffer.from(rows.map(jsonLine).join('\n'));
       await session.insert({ table: `${database}.${table}`, values: payload, format: 'JSONEachRow', settings: { ...SETTINGS } });
     },
     async close() {

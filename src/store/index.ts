@@ -19,7 +19,7 @@ export type { EventsStore } from './events.js';
 export type { StateStore } from './state.js';
 export type * from './schema.js';
 export { DataDirBusyError, readLock, type LockInfo } from './lock.js';
-export { openEventsStore, migrateEventsStore, chTime } from './events.js';
+export { openEventsStore, migrateEventsStore, chTime, JsonLines } from './events.js';
 export { openStateStore, migrateStateStore } from './state.js';
 export { isAlive } from './lock.js';
 
