@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import os from 'node:os';
 import path from 'node:path';
 
 /** Every setting comes from the environment, validated once at start. */
@@ -28,6 +29,7 @@ const envSchema = z.object({
   INGEST_BACKLOG_MAX: z.coerce.number().int().positive().default(200_000),
   INGEST_WINDOW_IDS: z.coerce.number().int().positive().default(500_000),
   INGEST_MEMORY_CUSTOMERS: z.coerce.number().int().positive().default(250_000),
+  INGEST_THREADS: z.coerce.number().int().min(0).max(64).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -52,6 +54,8 @@ export interface Config {
   ingestWindowIds: number;
   /** Identifier links and customers' activity remembered per generation (two are kept) by the ingest path. */
   ingestIdentityMemory: number;
+  /** Threads that decode, parse and validate collection requests (0: the main thread does). */
+  ingestThreads: number;
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ingestBacklogMax: e.INGEST_BACKLOG_MAX,
     ingestWindowIds: e.INGEST_WINDOW_IDS,
     ingestIdentityMemory: e.INGEST_MEMORY_CUSTOMERS,
+    ingestThreads: e.INGEST_THREADS ?? Math.min(4, os.availableParallelism() - 1),
     ...overrides,
   };
 }

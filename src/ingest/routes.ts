@@ -3,11 +3,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
 import { resolveWriteKey } from '../auth/index.js';
-import { decodeBody, writeKeyOf } from './body.js';
+import { writeKeyOf } from './body.js';
 import { Collector } from './collector.js';
-import { ingestBatch, ingestOne } from './intake.js';
-import type { InboxEvent } from './normalize.js';
-import { ingestResponse, LIMITS, MESSAGE_TYPES, type MessageType } from './schema.js';
+import { startIntakePool } from './intake-pool.js';
+import { type IngestResponse, ingestResponse, LIMITS, MESSAGE_TYPES, type MessageType } from './schema.js';
 
 /**
  * The Segment-compatible collection API. Existing SDKs work by pointing their host at Siyu:
@@ -17,39 +16,37 @@ import { ingestResponse, LIMITS, MESSAGE_TYPES, type MessageType } from './schem
  * Events are acknowledged once fsynced in this server's ingest log (see Collector).
  */
 export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { ctx }) => {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // Bodies are read here as bytes; the intake threads decode, parse and validate them.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: LIMITS.batchBytes }, (req, body, done) => {
-    decodeBody(req.headers['content-encoding'], body as Buffer).then(
-      (text) =>
-        parseJson(req, text, (err, value) => {
-          bodyText.set(req, text);
-          if (err) done(new AppError('bad_request', `the body is not valid JSON: ${err.message}`), undefined);
-          else done(null, value);
-        }),
-      (err: Error) => done(err, undefined),
-    );
-  });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: LIMITS.batchBytes }, (_req, body, done) => done(null, body));
 
   /** Server SDKs send from few addresses at high rates: the per-IP limit of the console API does not apply. */
   const config = { public: true, rateLimit: false } as const;
   const response = { 200: ingestResponse };
 
   const keys = new WriteKeys(ctx);
-  const workspaceOf = async (req: FastifyRequest) => {
-    if (req.body === undefined || req.body === null) throw new AppError('bad_request', 'the body is empty: send the event as JSON');
-    const key = writeKeyOf(req.headers.authorization, req.body);
+  const pool = startIntakePool(ctx.config.ingestThreads, ctx.log);
+  const collector = Collector.start(ctx);
+  app.addHook('onClose', async () => {
+    await collector.close();
+    await pool.close();
+  });
+
+  /** Accepts a request's events, authenticates it (a body that cannot be read is refused first), and logs them. */
+  const handle = async (req: FastifyRequest, type?: MessageType): Promise<IngestResponse> => {
+    const env = { receivedAt: ctx.clock.now(), ip: req.ip, requestId: newId(ctx.clock) };
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const a = await pool.accept({ type, encoding: req.headers['content-encoding'], body: owned(body), env: { ...env, receivedAt: env.receivedAt.toISOString() } });
+    if (!a.ok && a.refusal.stage === 'body') throw new AppError(a.refusal.code, a.refusal.detail, a.refusal.errors);
+    const key = writeKeyOf(req.headers.authorization, { writeKey: a.writeKey });
     if (!key) throw new AppError('unauthorized', 'send the write key as the HTTP Basic user name, or as writeKey in the body');
     const workspaceId = await keys.workspaceOf(key);
     if (!workspaceId) throw new AppError('unauthorized', 'the write key is unknown or revoked');
-    return workspaceId;
+    if (!a.ok) throw new AppError(a.refusal.code, a.refusal.detail, a.refusal.errors);
+    const { accepted, rejected } = a.intake;
+    const stored = await collector.store(workspaceId, accepted, { env, type, body: a.text });
+    return { success: true, accepted: accepted.length, duplicates: accepted.length - stored, rejected };
   };
-  const envelope = (req: FastifyRequest) => ({ receivedAt: ctx.clock.now(), ip: req.ip, requestId: newId(ctx.clock) });
-  const collector = Collector.start(ctx);
-  app.addHook('onClose', () => collector.close());
-  /** Stores a request's events in the log, which keeps the request to rebuild them from. */
-  const store = (req: FastifyRequest, env: ReturnType<typeof envelope>, type?: MessageType) => (ws: string, events: InboxEvent[]) =>
-    collector.store(ws, events, { env, type, body: bodyText.get(req) ?? JSON.stringify(req.body) });
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header('access-control-allow-origin', '*');
@@ -67,10 +64,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
     app.post(
       url,
       { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: 'Send a batch of events (Segment HTTP API); up to 500 KB, 32 KB an event', hide: url === '/v1/b', response } },
-      async (req) => {
-        const env = envelope(req);
-        return ingestBatch(ctx, await workspaceOf(req), req.body, env, store(req, env));
-      },
+      (req) => handle(req),
     );
   }
   for (const type of MESSAGE_TYPES) {
@@ -78,17 +72,16 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ ctx: Ctx }> = async (app, { c
       app.post(
         url,
         { config, bodyLimit: LIMITS.batchBytes, schema: { tags: ['collection'], summary: `Send one ${type} event (Segment HTTP API); up to 32 KB`, hide: url !== `/v1/${type}`, response } },
-        async (req) => {
-          const env = envelope(req);
-          return ingestOne(ctx, await workspaceOf(req), type, req.body, env, store(req, env, type));
-        },
+        (req) => handle(req, type),
       );
     }
   }
 };
 
-/** Each request's body as it came (decompressed), which the ingest log keeps. */
-const bodyText = new WeakMap<FastifyRequest, string>();
+/** The body's bytes in an ArrayBuffer of their own (a small Buffer may be a slice of Node's shared pool). */
+function owned(body: Buffer): Uint8Array {
+  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
+}
 
 /** How long a valid write key is remembered: a revoked key is refused within this time. */
 export const WRITE_KEY_TTL_MS = 10_000;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
 import { eventsMigrations } from './migrations/events.js';
 
 /**
@@ -80,7 +80,7 @@ export function chTime(d: Date): string {
 
 export async function openEventsStore(opts: EventsStoreOptions): Promise<EventsStore> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.database)) throw new Error(`bad ClickHouse database name: ${opts.database}`);
-  const store = opts.url ? openServer(opts.url, opts.database) : openChdb(opts.dir ?? '', opts.database);
+  const store = opts.url ? openServer(opts.url, opts.database) : await openChdb(opts.dir ?? '', opts.database);
   await store.command(`CREATE DATABASE IF NOT EXISTS ${opts.database}`);
   return store;
 }
@@ -110,12 +110,17 @@ function openServer(url: string, database: string): EventsStore {
 /** libchdb binds one data directory per process, so sessions are shared by path. */
 const chdbSessions = new Map<string, { session: Session; users: number }>();
 
-function openChdb(dir: string, database: string): EventsStore {
+/**
+ * chDB is loaded when a store is opened, not when this module is: a thread that only imports
+ * modules (an intake thread) must not load a second copy of libchdb into the process.
+ */
+async function openChdb(dir: string, database: string): Promise<EventsStore> {
+  const { Session: ChdbSession } = await import('chdb');
   const key = dir ? path.resolve(dir) : ':temp:';
   let entry = chdbSessions.get(key);
   if (!entry) {
     if (dir) fs.mkdirSync(dir, { recursive: true });
-    const session = new Session(dir || undefined, {
+    const session: Session = new ChdbSession(dir || undefined, {
       connectionArgs: ['--async_load_databases=0', '--async_load_system_database=0'],
     });
     entry = { session, users: 0 };

@@ -13,7 +13,7 @@ let ws: string;
 let key: string;
 
 beforeAll(async () => {
-  t = await testApp();
+  t = await testApp({ config: { ingestThreads: 1 } }); // requests accepted on an intake thread, as in production
   ws = (await seedWorkspace(t.ctx, 'fuzz')).id;
   key = await writeKey(t.ctx, ws);
 });

@@ -19,7 +19,7 @@ let host: string;
 let stopWorker: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await testApp();
+  t = await testApp({ config: { ingestThreads: 1 } }); // requests accepted on an intake thread, as in production
   const ws = await seedWorkspace(t.ctx, 'segment');
   key = await writeKey(t.ctx, ws.id);
   admin = await apiKey(t.ctx, ws.id, 'admin');

@@ -11,8 +11,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(): Promise<TestApp> {
-  const ctx = await testStores();
+export async function testApp(opts: Parameters<typeof testStores>[0] = {}): Promise<TestApp> {
+  const ctx = await testStores(opts);
   const app = await buildServer(ctx, { logger: false });
   await app.ready();
   return {

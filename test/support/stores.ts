@@ -26,7 +26,9 @@ export async function testStores(opts: { clock?: Clock; config?: Partial<Config>
   const events = await openEventsStore({ dir: path.join(os.tmpdir(), `siyu-test-chdb-${process.pid}`), database: `t_${suffix}` });
   await migrateStateStore(db);
   await migrateEventsStore(events);
-  const config = loadConfig({ DATA_DIR: path.join(os.tmpdir(), `siyu-test-${suffix}`), LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv, opts.config);
+  // Collection requests are accepted on the main thread unless a test asks for intake threads
+  // (starting one costs a second or two of CPU, for every app a test builds).
+  const config = loadConfig({ DATA_DIR: path.join(os.tmpdir(), `siyu-test-${suffix}`), LOG_LEVEL: 'silent', INGEST_THREADS: '0' } as NodeJS.ProcessEnv, opts.config);
   return {
     config,
     clock: opts.clock ?? manualClock('2026-06-15T04:00:00Z'),
