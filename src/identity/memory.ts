@@ -24,6 +24,9 @@ export async function purgeIdentityChanges(db: StateStore, before: Date): Promis
   return Number(res.numDeletedRows);
 }
 
+/** Changes read before a batch at most; past that the workspace's links are all forgotten. */
+const CHANGES_READ = 10_000;
+
 interface Link {
   customer: string;
   /** The change sequence the link was known valid at. */
@@ -95,8 +98,13 @@ export class IdentityMemory {
       this.workspaces.set(workspaceId, { current: new Map(), previous: new Map(), changed: new Map(), seq, currentFrom: seq, previousFrom: seq, readAt: now });
       return;
     }
-    const rows = await db.selectFrom('identity_changes').select(['seq', 'customer_id']).where('workspace_id', '=', workspaceId).where('seq', '>', w.seq).orderBy('seq').execute();
+    const rows = await db.selectFrom('identity_changes').select(['seq', 'customer_id']).where('workspace_id', '=', workspaceId).where('seq', '>', w.seq).orderBy('seq').limit(CHANGES_READ).execute();
     w.readAt = now;
+    if (rows.length === CHANGES_READ) {
+      // Many changes at once (a big merge run): forgetting everything is cheaper than reading them.
+      this.workspaces.delete(workspaceId);
+      return this.refresh(db, workspaceId, now);
+    }
     for (const r of rows) {
       const seq = Number(r.seq);
       if (r.customer_id === null) {

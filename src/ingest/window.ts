@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { StateStore } from '../store/index.js';
 
 /** How long processed messageIds are remembered (Segment keeps "at least 24 hours' worth"). */
@@ -26,13 +27,21 @@ export class MessageWindow {
   private readonly workspaces = new Map<string, WorkspaceIds>();
   constructor(private readonly capacity: number) {}
 
-  /** Reads the batches of the workspace committed since the last call (the last 24 hours on the first). */
+  /** Reads the batches of the workspace committed since the last call (on the first, the newest of the last 24 hours). */
   async refresh(db: StateStore, workspaceId: string, now: Date): Promise<void> {
     let w = this.workspaces.get(workspaceId);
-    if (!w) this.workspaces.set(workspaceId, (w = { current: new Set(), previous: new Set(), seq: 0 }));
-    let q = db.selectFrom('ingest_message_ids').select(['seq', 'message_ids']).where('workspace_id', '=', workspaceId).where('seq', '>', w.seq);
-    if (w.seq === 0) q = q.where('at', '>', new Date(now.getTime() - MESSAGE_WINDOW_MS));
-    const rows = await q.orderBy('seq').execute();
+    let rows: { seq: number; message_ids: string }[];
+    if (!w) {
+      this.workspaces.set(workspaceId, (w = { current: new Set(), previous: new Set(), seq: 0 }));
+      // The newest rows of the last 24 hours, as many as the window holds.
+      const { rows: newest } = await sql<{ seq: number; message_ids: string }>`
+        SELECT seq, message_ids FROM ingest_message_ids WHERE workspace_id = ${workspaceId} AND seq IN (
+          SELECT seq FROM (SELECT seq, n, sum(n) OVER (ORDER BY seq DESC) AS upto FROM ingest_message_ids
+                           WHERE workspace_id = ${workspaceId} AND at > ${new Date(now.getTime() - MESSAGE_WINDOW_MS)}) r
+          WHERE upto - n < ${2 * this.capacity})
+        ORDER BY seq`.execute(db);
+      rows = newest;
+    } else rows = await db.selectFrom('ingest_message_ids').select(['seq', 'message_ids']).where('workspace_id', '=', workspaceId).where('seq', '>', w.seq).orderBy('seq').execute();
     for (const r of rows) {
       for (const id of JSON.parse(r.message_ids) as string[]) this.add(w, id);
       w.seq = Number(r.seq);
@@ -57,7 +66,7 @@ export class MessageWindow {
   /** Stores a processed batch's messageIds in the caller's transaction; returns its row's sequence. */
   async record(db: StateStore, workspaceId: string, messageIds: readonly string[], at: Date): Promise<number | null> {
     if (messageIds.length === 0) return null;
-    const row = await db.insertInto('ingest_message_ids').values({ workspace_id: workspaceId, at, message_ids: JSON.stringify(messageIds) }).returning('seq').executeTakeFirstOrThrow();
+    const row = await db.insertInto('ingest_message_ids').values({ workspace_id: workspaceId, at, n: messageIds.length, message_ids: JSON.stringify(messageIds) }).returning('seq').executeTakeFirstOrThrow();
     return Number(row.seq);
   }
 

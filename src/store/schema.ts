@@ -197,6 +197,8 @@ export interface IngestMessageIdsTable {
   workspace_id: string;
   seq: Generated<number>;
   at: Timestamp;
+  /** How many messageIds the row holds. */
+  n: number;
   message_ids: string;
 }
 

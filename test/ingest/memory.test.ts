@@ -146,3 +146,25 @@ describe('activity remembered per customer', () => {
     expect((await seen()).channel).toBe('douyin');
   });
 });
+
+describe('the de-duplication window after a restart', () => {
+  it('reloads the newest messageIds, as many as it keeps, and no older ones', async () => {
+    const small = await testStores({ config: { ingestWindowIds: 2 } }); // 2 a half: 4 at most
+    try {
+      const w = (await seedWorkspace(small, 'window')).id;
+      const one = async (via: Ctx, messageId: string) => {
+        const r = normalizeEvent({ type: 'track', anonymousId: 'win-1', event: 'Viewed', messageId }, { receivedAt: via.clock.now(), ip: '127.0.0.1' }, via.clock);
+        if (!r.ok) throw new Error(r.detail);
+        await processEvents(via, [{ workspaceId: w, events: [r.event] }]);
+      };
+      for (const m of ['w1', 'w2', 'w3', 'w4', 'w5']) await one(small, m);
+      // A restart: a handle with a memory of its own.
+      const restarted = { ...small, db: small.db.withPlugin({ transformQuery: (a) => a.node, transformResult: async (a) => a.result }) };
+      for (const m of ['w5', 'w2', 'w1']) await one(restarted, m);
+      const count = async (m: string) => Number((await small.events.query<{ n: number }>(`SELECT count() AS n FROM ${small.events.table('events')} WHERE workspace_id = {ws:UUID} AND message_id = {m:String}`, { ws: w, m }))[0].n);
+      expect([await count('w5'), await count('w2'), await count('w1')]).toEqual([1, 1, 2]);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -14,6 +14,7 @@ export const stateIngestMigrations: Record<string, Migration> = {
           workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
           seq bigserial NOT NULL,
           at timestamptz NOT NULL,
+          n integer NOT NULL,
           message_ids text NOT NULL,
           PRIMARY KEY (workspace_id, seq)
         );
