@@ -51,7 +51,7 @@ const MAX_ATTEMPTS = 3;
  * a transaction holds a few advisory locks per event, and PostgreSQL's shared lock table is
  * shared by all workers.
  */
-export async function drainInbox(ctx: Ctx, batchSize = 250): Promise<number> {
+export async function drainInbox(ctx: Ctx, batchSize = 2000): Promise<number> {
   await flushIngestLog(ctx);
   let total = 0;
   for (;;) {
