@@ -58,6 +58,35 @@ export function orderAggregates(ev: EventsStore, when: string, filter?: string):
 }
 
 /**
+ * Per-customer rows of a query over stored customers, resolved to live customers through OneID,
+ * as entries of a WITH clause (materialized CTEs, so each is computed once): `remap` (alias →
+ * root), `<name>_stored` (the query: one row per stored customer_id) and `<name>` (one row per
+ * live customer, as cid and the same columns). Only the rows of merged customers (aliases) and
+ * of those they were merged into (roots) are regrouped; every other row is already its live
+ * customer's, so a workspace with few merges pays for few (the remap and regrouping of every
+ * buyer cost ≈ 40% of the RFM query at 10^6 customers). Each column combines across a merged
+ * customer's rows as `combine` says (sum for counts and amounts, min or max for dates), which is
+ * exact. The query that uses them needs `SETTINGS enable_materialized_cte = 1`.
+ */
+export function resolvedRows(ev: EventsStore, name: string, stored: string, combine: Record<string, 'sum' | 'min' | 'max'>): string {
+  const cols = Object.keys(combine);
+  const merged = `customer_id IN (SELECT alias_id FROM remap) OR customer_id IN (SELECT root FROM remap)`;
+  return `remap AS MATERIALIZED (
+      SELECT alias_id, argMax(customer_id, version) AS root FROM ${ev.table('customer_aliases')} WHERE workspace_id = {ws:UUID} GROUP BY alias_id
+    ), ${name}_stored AS MATERIALIZED (${stored}),
+    ${name} AS MATERIALIZED (
+      SELECT customer_id AS cid, ${cols.join(', ')} FROM ${name}_stored WHERE NOT (${merged})
+      UNION ALL
+      SELECT cid, ${cols.map((c) => `${combine[c]}(${c}) AS ${c}`).join(', ')}
+      FROM (
+        SELECT if(r.alias_id = s.customer_id, r.root, s.customer_id) AS cid, ${cols.map((c) => `s.${c} AS ${c}`).join(', ')}
+        FROM (SELECT * FROM ${name}_stored WHERE ${merged}) AS s LEFT ANY JOIN remap AS r ON r.alias_id = s.customer_id
+      )
+      GROUP BY cid
+    )`;
+}
+
+/**
  * Live customers with at least one purchase matching `when` and `filter` (as in orderAggregates):
  * the stored buyers, distinct, then resolved through OneID. No per-customer aggregate is built,
  * which makes "bought (not) in the last N days" about a quarter cheaper than counting.
