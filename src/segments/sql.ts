@@ -43,16 +43,17 @@ export function remapped(ev: EventsStore, table: string, alias: string, final = 
  * ClickHouse computes on insert). `when` (a condition on
  * o.ordered_at) is applied before the versions are merged: all versions of an order share its
  * ordered_at, so this is exact, and a short window reads only its rows (minmax index).
- * `filter` (on o.skus, o.categories) applies to the newest version.
+ * `filter` (on o.skus, o.categories) and `within` (` AND o.customer_id IN …`: only some customers'
+ * rows) apply to the newest version (WHERE after FINAL: a later version may name another customer).
  */
-export function orderAggregates(ev: EventsStore, when: string, filter?: string): string {
+export function orderAggregates(ev: EventsStore, when: string, filter?: string, within = ''): string {
   const remap = remappedCustomer(ev, 'b.customer_id');
   return `SELECT ${remap.customer} AS cid, b.n AS n, b.net AS net, b.first AS first, b.last AS last
     FROM (
       SELECT o.customer_id AS customer_id, count() AS n, sum(o.net_fen) AS net, min(o.ordered_at) AS first, max(o.ordered_at) AS last
       FROM ${ev.table('orders')} AS o FINAL
       PREWHERE ${when}
-      WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'${filter ? ` AND (${filter})` : ''}
+      WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'${filter ? ` AND (${filter})` : ''}${within}
       GROUP BY o.customer_id
     ) AS b ${remap.join}`;
 }
@@ -91,14 +92,14 @@ export function resolvedRows(ev: EventsStore, name: string, stored: string, comb
  * the stored buyers, distinct, then resolved through OneID. No per-customer aggregate is built,
  * which makes "bought (not) in the last N days" about a quarter cheaper than counting.
  */
-export function orderBuyers(ev: EventsStore, when: string, filter?: string): string {
+export function orderBuyers(ev: EventsStore, when: string, filter?: string, within = ''): string {
   const remap = remappedCustomer(ev, 'b.customer_id');
   return `SELECT ${remap.customer} AS cid
     FROM (
       SELECT DISTINCT o.customer_id AS customer_id
       FROM ${ev.table('orders')} AS o FINAL
       PREWHERE ${when}
-      WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'${filter ? ` AND (${filter})` : ''}
+      WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'${filter ? ` AND (${filter})` : ''}${within}
     ) AS b ${remap.join}`;
 }
 
