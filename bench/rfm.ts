@@ -15,7 +15,7 @@ import { systemActor } from '../src/audit/index.js';
 import { ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, createSecrets, DAY_MS, loadConfig, manualClock } from '../src/core/index.js';
 import { type Ctx, migrateEventsStore, migrateStateStore, openEventsStore, openStateStore } from '../src/store/index.js';
-import { compileEnv, compileInto, computeRfmSnapshot, createSegment, DEFAULT_RFM_SETTINGS, matchingSql, Params, refreshSegment, rfmScoresSql, type Rule } from '../src/segments/index.js';
+import { compileEnv, compileInto, computeRfmSnapshot, createSegment, DEFAULT_RFM_SETTINGS, hasMerges, matchingSql, Params, refreshSegment, rfmScoresSql, type Rule } from '../src/segments/index.js';
 import { generateIntoEvents, replicateInEvents } from './rfm-data.js';
 import { exportOrdersCsv, pandasRfm, postgresRfm } from './rfm-peers.js';
 
@@ -117,11 +117,12 @@ async function main() {
 
   // 1. RFM: the scoring query over every customer (aggregated so no rows cross into Node).
   const rfmQuery = await repeat(runs, async () => {
+    const merges = await hasMerges(events, ws.id);
     const p = new Params(ws.id);
     const [r] = await events.query<{ n: number; segments: number[] }>(
       `SELECT count() AS n, [countIf(segment = 'general_winback'), countIf(segment = 'important_winback'), countIf(segment = 'general_retain'), countIf(segment = 'important_retain'),
          countIf(segment = 'general_develop'), countIf(segment = 'important_develop'), countIf(segment = 'general_value'), countIf(segment = 'important_value')] AS segments
-       FROM (${rfmScoresSql(ctx, DEFAULT_RFM_SETTINGS, p, NOW, TZ)})`,
+       FROM (${rfmScoresSql(ctx, DEFAULT_RFM_SETTINGS, p, NOW, TZ, merges)})`,
       p.values,
     );
     return r;

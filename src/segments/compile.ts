@@ -29,12 +29,16 @@ export interface CompileEnv {
   rfmSnapshotId: string | null;
   /** The audience being defined ('segment:<id>', 'tag:<id>', 'lifecycle', 'ltv'): reading it is a cycle. */
   defining?: string;
+  /** Whether the workspace has merged customers (hasMerges); without, history needs no OneID remap. */
+  merges: boolean;
 }
 
 /** A compiled rule: the expression over `u`, and the SQL of its candidates (column cid) when it has any. */
 export interface CompiledRule {
   expr: string;
   candidates: string | null;
+  /** Whether history rows of merged customers count for their survivors (see CompileEnv). */
+  merges: boolean;
 }
 
 /** Names of the WITH entries matchingSql defines for a rule with candidates. */
@@ -84,7 +88,7 @@ export class RuleCompiler {
     ranked.sort((a, b) => a.rank! - b.rank! || a.i - b.i);
     // The candidates' set (its errors are reported by the compilation below).
     const chosen = ranked.length ? new RuleCompiler(env, p).driver(conjuncts[ranked[0].i].rule, conjuncts[ranked[0].i].path, stack) : null;
-    if (!chosen) return { expr: RuleCompiler.compile(env, p, r, path), candidates: null };
+    if (!chosen) return { expr: RuleCompiler.compile(env, p, r, path), candidates: null, merges: env.merges };
     const c = new RuleCompiler(env, p, CANDIDATES);
     c.nodes += conjuncts.groups;
     const parts = conjuncts.map((x, i) => {
@@ -94,7 +98,7 @@ export class RuleCompiler {
       return i === ranked[0].i && !chosen.check ? '1' : sql;
     });
     c.throwIfInvalid();
-    return { expr: parts.join(' AND '), candidates: chosen.set };
+    return { expr: parts.join(' AND '), candidates: chosen.set, merges: env.merges };
   }
 
   /**
@@ -202,7 +206,7 @@ export class RuleCompiler {
   }
 
   private inSet(table: string, final: boolean, where: string): Cond {
-    const s = remapped(this.env.events, table, 's', final);
+    const s = remapped(this.env.events, table, 's', final, this.env.merges);
     return { set: `SELECT ${s.cid} AS cid FROM ${s.from} WHERE s.workspace_id = {ws:UUID} AND ${where}${this.within('s.customer_id')}`, negated: false };
   }
 
@@ -256,17 +260,23 @@ export class RuleCompiler {
     if (field === 'days_since_first_seen' || field === 'days_since_last_seen') {
       return { expr: this.predicate(type, op, value, path, { x: since(field === 'days_since_first_seen' ? 'u.first_seen_at' : 'u.last_seen_at'), present: '1' }) };
     }
+    // Without merges the rows are one per customer already: plain columns, no second grouping.
+    const m = this.env.merges;
     const agg = {
-      order_count: 'sum(n)',
-      total_spent_fen: 'sum(net)',
-      aov_fen: 'sum(net) / sum(n)',
-      first_order_at: 'min(first)',
-      last_order_at: 'max(last)',
-      days_since_first_order: since('min(first)'),
-      days_since_last_order: since('max(last)'),
+      order_count: m ? 'sum(n)' : 'n',
+      total_spent_fen: m ? 'sum(net)' : 'net',
+      aov_fen: m ? 'sum(net) / sum(n)' : 'net / n',
+      first_order_at: m ? 'min(first)' : 'first',
+      last_order_at: m ? 'max(last)' : 'last',
+      days_since_first_order: since(m ? 'min(first)' : 'first'),
+      days_since_last_order: since(m ? 'max(last)' : 'last'),
     }[field];
     const zeroable = field === 'order_count' || field === 'total_spent_fen';
-    return this.aggregate(orderAggregates(this.env.events, `o.ordered_at <= ${this.nowSql}`, undefined, this.within('o.customer_id')), agg, zeroable, type, op, value, path);
+    return this.aggregate(this.orderAggregates(`o.ordered_at <= ${this.nowSql}`), agg, zeroable, type, op, value, path, !m);
+  }
+
+  private orderAggregates(when: string, filter?: string): string {
+    return orderAggregates(this.env.events, when, filter, this.within('o.customer_id'), this.env.merges);
   }
 
   /**
@@ -274,12 +284,13 @@ export class RuleCompiler {
    * rows have no value, or 0 for counts and sums: when 0 satisfies the condition they are in,
    * so the condition becomes "not among those whose aggregate fails it".
    */
-  private aggregate(source: string, agg: string, zeroable: boolean, type: FieldType, op: FieldOp, value: unknown, path: string): Cond {
+  private aggregate(source: string, agg: string, zeroable: boolean, type: FieldType, op: FieldOp, value: unknown, path: string, perCustomer = false): Cond {
     if (op === 'exists' || op === 'not_exists') {
       return { set: `SELECT cid FROM (${source})`, negated: op === 'not_exists' };
     }
     const pred = this.predicate(type, op, value, path, { x: 'agg_value', present: '1' });
-    const groups = `SELECT cid FROM (${source}) GROUP BY cid HAVING`;
+    // `source` has one row per customer (perCustomer) or several to aggregate.
+    const groups = perCustomer ? `SELECT cid FROM (${source}) WHERE` : `SELECT cid FROM (${source}) GROUP BY cid HAVING`;
     if (zeroable && holdsForZero(op, value)) return { set: `${groups} NOT (${pred.replaceAll('agg_value', agg)})`, negated: true };
     return { set: `${groups} ${pred.replaceAll('agg_value', agg)}`, negated: false };
   }
@@ -353,7 +364,7 @@ export class RuleCompiler {
   }
 
   private event(r: Extract<Rule, { type: 'event' }>, path: string): Cond | null {
-    const e = remapped(this.env.events, 'events', 'e');
+    const e = remapped(this.env.events, 'events', 'e', false, this.env.merges);
     const match = `e.workspace_id = {ws:UUID} AND ${this.eventMatch(r, path)} AND ${this.window(r.time, 'e.timestamp', path)}${this.within('e.customer_id')}`;
     let did: Cond;
     if (r.per) {
@@ -374,7 +385,7 @@ export class RuleCompiler {
 
   /** A then B: B strictly after A and at most withinHours later (ClickHouse windowFunnel). */
   private sequence(r: Extract<Rule, { type: 'sequence' }>, path: string): Cond {
-    const e = remapped(this.env.events, 'events', 'e');
+    const e = remapped(this.env.events, 'events', 'e', false, this.env.merges);
     const a = this.eventMatch(r.first, `${path}.first`);
     const b = this.eventMatch(r.then, `${path}.then`);
     const windowMs = this.p.add('UInt64', Math.round(r.withinHours * 3_600_000));
@@ -399,10 +410,10 @@ export class RuleCompiler {
     // "Bought" and "did not buy" only need the buyers, not their counts.
     const buyers = r.metric === 'count' ? holdsForAnyPurchase(r.op, r.value) : null;
     if (buyers !== null && buyers !== holdsForZero(r.op, r.value)) {
-      return { set: `SELECT cid FROM (${orderBuyers(this.env.events, when, filter, within)})`, negated: !buyers };
+      return { set: `SELECT cid FROM (${orderBuyers(this.env.events, when, filter, within, this.env.merges)})`, negated: !buyers };
     }
-    const source = orderAggregates(this.env.events, when, filter, within);
-    return this.aggregate(source, r.metric === 'count' ? 'sum(n)' : 'sum(net)', true, 'number', r.op, r.value, path);
+    const m = this.env.merges;
+    return this.aggregate(this.orderAggregates(when, filter), r.metric === 'count' ? (m ? 'sum(n)' : 'n') : m ? 'sum(net)' : 'net', true, 'number', r.op, r.value, path, !m);
   }
 
   /** Bound path segments of an event property (a.b reads nested objects). */

@@ -4,7 +4,7 @@ import { CANDIDATES, type CompileEnv, type CompiledRule, RuleCompiler } from './
 import { rfmSnapshot } from './rfm-views.js';
 import type { Workspace } from './rfm.js';
 import type { Rule } from './rules.js';
-import { Params } from './sql.js';
+import { Params, hasMerges } from './sql.js';
 
 /** Does the rule (or a segment it uses) read RFM segments? */
 function usesRfm(r: Rule, catalog: Catalog, seen = new Set<string>()): boolean {
@@ -31,7 +31,8 @@ function usesRfm(r: Rule, catalog: Catalog, seen = new Set<string>()): boolean {
 export async function compileEnv(ctx: Ctx, ws: Workspace, rules: Rule[], defining?: string, catalog?: Catalog): Promise<CompileEnv> {
   const cat = catalog ?? (await loadCatalog(ctx, ws.id));
   const rfm = rules.some((r) => usesRfm(r, cat)) ? await rfmSnapshot(ctx, ws) : null;
-  return { events: ctx.events, timezone: ws.timezone, now: ctx.clock.now(), catalog: cat, rfmSnapshotId: rfm?.id ?? null, defining };
+  const merges = await hasMerges(ctx.events, ws.id);
+  return { events: ctx.events, timezone: ws.timezone, now: ctx.clock.now(), catalog: cat, rfmSnapshotId: rfm?.id ?? null, defining, merges };
 }
 
 /**
@@ -44,18 +45,22 @@ export async function compileEnv(ctx: Ctx, ws: Workspace, rules: Rule[], definin
  */
 export function matchingSql(ctx: Pick<Ctx, 'events'>, rule: CompiledRule | string, value = "'1'"): string {
   const ev = ctx.events;
-  const { expr, candidates } = typeof rule === 'string' ? { expr: rule, candidates: null } : rule;
+  const { expr, candidates, merges } = typeof rule === 'string' ? { expr: rule, candidates: null, merges: true } : rule;
   if (!candidates) {
     return `SELECT u.customer_id AS cid, ${value} AS value FROM ${ev.table('customer_profiles')} AS u FINAL
     WHERE u.workspace_id = {ws:UUID} AND u.live = 1 AND (${expr})`;
   }
   return `WITH rule_candidates AS MATERIALIZED (${candidates}),
     rule_candidate_ids AS MATERIALIZED (
-      SELECT cid AS id FROM rule_candidates
+      SELECT cid AS id FROM rule_candidates${
+        merges
+          ? `
       UNION ALL
       SELECT alias_id AS id FROM (
         SELECT alias_id, argMax(customer_id, version) AS root FROM ${ev.table('customer_aliases')} WHERE workspace_id = {ws:UUID} GROUP BY alias_id
-      ) WHERE root IN (${CANDIDATES.cids})
+      ) WHERE root IN (${CANDIDATES.cids})`
+          : ''
+      }
     )
     SELECT u.customer_id AS cid, ${value} AS value FROM ${ev.table('customer_profiles')} AS u FINAL
     PREWHERE u.customer_id IN (${CANDIDATES.cids})

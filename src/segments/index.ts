@@ -9,6 +9,7 @@ export { type RulePreview, type Member, previewRule, audienceMembers, exportMemb
 export { memberView, previewView } from './segment-routes.js';
 export { type AudienceSpec, type RunResult, refreshAudience, audienceCounts, audienceSize } from './audience.js';
 export { compileEnv, compileExpr, compileInto, matchingSql, Params } from './environment.js';
+export { hasMerges } from './sql.js';
 export type { CompiledRule } from './compile.js';
 export { syncProfiles } from './profiles.js';
 export { type LayerKind, type LayerSettings, type LayerSummary, DEFAULT_LAYERS, layerSettings, loadLayer, saveLayer, refreshLayer, layerSummary } from './layers.js';

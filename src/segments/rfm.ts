@@ -1,6 +1,6 @@
 import { DAY_MS, formatDateInZone, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
-import { Params, lastDaysStart, resolvedRows } from './sql.js';
+import { Params, hasMerges, lastDaysStart, resolvedRows } from './sql.js';
 import { type RfmSettings, SEGMENT_BY_BITS, loadRfmSettings } from './rfm-model.js';
 
 export interface Workspace {
@@ -13,7 +13,8 @@ const QUINTILES = 'quantilesExact(0.2, 0.4, 0.6, 0.8)';
 /**
  * RFM of every customer who bought in the window, in one ClickHouse query. Orders are
  * aggregated per stored customer, then resolved to live customers (merged customers once;
- * resolvedRows regroups only the merged ones), into a table computed once (a materialized CTE:
+ * resolvedRows regroups only the merged ones; `merges` false, from hasMerges: the workspace has
+ * none, nothing to resolve), into a table computed once (a materialized CTE:
  * a ClickHouse that knows enable_materialized_cte, as chDB 26.7 does; older servers reject the
  * setting). The cut points are one aggregate row over it, joined to every customer as twelve
  * plain numbers (comparing with a number is cheaper than indexing an array per row), the
@@ -27,7 +28,7 @@ const QUINTILES = 'quantilesExact(0.2, 0.4, 0.6, 0.8)';
  *   segment       bits (R > center, F > center, M > center), center = mean or median score
  * Columns: customer_id, recency_days, frequency, monetary_fen, r, f, m, segment.
  */
-export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p: Params, now: Date, timeZone: string): string {
+export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p: Params, now: Date, timeZone: string, merges = true): string {
   const ev = ctx.events;
   const tz = p.add('String', timeZone);
   const to = p.time(now);
@@ -50,8 +51,10 @@ export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p:
     PREWHERE o.ordered_at >= ${from} AND o.ordered_at <= ${to}
     WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'
     GROUP BY o.customer_id`;
+  // Without merges (hasMerges) every stored customer is its own live customer.
+  const buyers = merges ? `${resolvedRows(ev, 'buyers', stored, { n: 'sum', net: 'sum', last: 'max' })},` : `buyers AS (SELECT customer_id AS cid, n, net, last FROM (${stored})),`;
   return `
-    WITH ${resolvedRows(ev, 'buyers', stored, { n: 'sum', net: 'sum', last: 'max' })},
+    WITH ${buyers}
     per_customer AS MATERIALIZED (
       SELECT cid, dateDiff('day', toDate(last, ${tz}), toDate(${to}, ${tz})) AS rd, n AS fv, net AS mv FROM buyers
     ), cuts AS (
@@ -92,11 +95,12 @@ export async function computeRfmSnapshot(ctx: Ctx, ws: Workspace): Promise<RfmSn
     .execute();
   const ev = ctx.events;
   try {
+    const merges = await hasMerges(ev, ws.id);
     const p = new Params(ws.id);
     const snap = p.add('UUID', id);
     await ev.command(
       `INSERT INTO ${ev.table('rfm_scores')} (workspace_id, snapshot_id, customer_id, recency_days, frequency, monetary_fen, r, f, m, segment)
-       SELECT {ws:UUID}, ${snap}, customer_id, recency_days, frequency, monetary_fen, r, f, m, segment FROM (${rfmScoresSql(ctx, settings, p, at, ws.timezone)})`,
+       SELECT {ws:UUID}, ${snap}, customer_id, recency_days, frequency, monetary_fen, r, f, m, segment FROM (${rfmScoresSql(ctx, settings, p, at, ws.timezone, merges)})`,
       p.values,
     );
     // The stored values are the computed ones, so their quantiles are the cut points used.
