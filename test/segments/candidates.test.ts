@@ -145,3 +145,40 @@ describe('rules tested on their candidates agree with the full scan', () => {
     expect(await matches(withViewers(trait('skin_type', 'eq', '干皮')))).toEqual(['an', 'di', 'fa']);
   });
 });
+
+describe('… in a workspace without merges (history read without the OneID remap)', () => {
+  it('agree too', async () => {
+    const plain = await seedWorkspace(t.ctx, 'candidates-plain');
+    const key = await apiKey(t.ctx, plain.id, 'admin');
+    const who: Record<string, string> = {};
+    const byId = new Map<string, string>();
+    for (const [name, traits] of Object.entries({ ka: { skin_type: '干皮' }, lu: { skin_type: '敏感' }, mo: { skin_type: '干皮' }, ni: {} })) {
+      const [c] = await seedCustomers(t.ctx, plain.id, [customer({ name, traits, firstSeenAt: new Date('2025-01-01T00:00:00Z') })]);
+      who[name] = c.id;
+      byId.set(c.id, name);
+    }
+    let n = 0;
+    for (const name of ['ka', 'lu', 'mo', 'ni']) await track(t.ctx, plain.id, { id: `p${n++}`, customerId: who[name], event: 'Product Viewed', at: '2026-06-10T02:00:00Z', properties: { category: name === 'ni' ? '口红' : '面霜' } });
+    await order(t.ctx, plain.id, { id: 'q1', customerId: who.ka, at: '2026-06-01T03:00:00Z', totalFen: 10_000, categories: ['面霜'] });
+    await order(t.ctx, plain.id, { id: 'q1', customerId: who.ka, at: '2026-06-01T03:00:00Z', totalFen: 10_000, status: 'refunded', categories: ['面霜'], version: 2 });
+    await order(t.ctx, plain.id, { id: 'q2', customerId: who.lu, at: '2026-06-02T03:00:00Z', totalFen: 20_000, categories: ['面霜'] });
+    await order(t.ctx, plain.id, { id: 'q2', customerId: who.mo, at: '2026-06-02T03:00:00Z', totalFen: 20_000, categories: ['面霜'], version: 2 });
+    await order(t.ctx, plain.id, { id: 'q3', customerId: who.lu, at: '2026-06-03T03:00:00Z', totalFen: 30_000, categories: ['精华'] });
+    await order(t.ctx, plain.id, { id: 'q3', customerId: who.lu, at: '2026-06-03T03:00:00Z', totalFen: 30_000, categories: ['精华'] });
+    const run = async (rule: Rule) => {
+      const res = await t.app.inject({ method: 'POST', url: '/api/segments/preview', headers: bearer(key), payload: { rule } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().sample.map((c: { id: string }) => byId.get(c.id)).sort();
+    };
+    const check = async (rule: Rule, expected: string[]) => {
+      expect(await run(rule), JSON.stringify(rule)).toEqual(expected);
+      expect(await run({ type: 'or', rules: [rule] }), JSON.stringify(rule)).toEqual(expected);
+    };
+    const boughtCream = { type: 'orders', metric: 'count', op: 'gte', value: 1, product: { categories: ['面霜'] } } as Rule;
+    await check({ type: 'and', rules: [viewedWhere('category', 'eq', '面霜'), { type: 'not', rule: boughtCream }] }, ['ka', 'lu']);
+    await check({ type: 'and', rules: [viewedAny, { type: 'computed', field: 'order_count', op: 'eq', value: 1 }] }, ['lu', 'mo']);
+    await check({ type: 'and', rules: [viewedAny, { type: 'orders', metric: 'sum_fen', op: 'gte', value: 20_000 }] }, ['lu', 'mo']);
+    await check({ type: 'and', rules: [boughtCream, trait('skin_type', 'eq', '干皮')] }, ['mo']);
+    await check(trait('skin_type', 'in', ['干皮', '敏感']), ['ka', 'lu', 'mo']);
+  });
+});
