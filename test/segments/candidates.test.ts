@@ -3,11 +3,11 @@ import type { Rule } from '../../src/segments/index.js';
 import { apiKey, bearer, customer, seedCustomers, seedWorkspace, type TestApp, testApp } from '../support/app.js';
 import { merge, order, track } from './support.js';
 
-// A rule that is an AND with a positive set (did an event, bought, a trait value…) is tested on
-// that set's members only (its candidates), reading trait values from trait_index and history
-// rows of the candidates only; product properties of events come from columns of events. A
-// one-condition OR is tested on every profile, reading traits from the profile's map: both must
-// always agree. The clock stands at 2026-06-15 12:00 in Asia/Shanghai (04:00 UTC).
+// A rule that is an AND with a small positive set (an event in 30 days, an RFM segment…) is
+// tested on that set's members only (its candidates), reading their trait values from
+// trait_index and only their history rows; product properties of events come from columns of
+// events. A one-condition OR is tested on every profile, reading traits from the profile's map:
+// both must always agree. The clock stands at 2026-06-15 12:00 in Asia/Shanghai (04:00 UTC).
 let t: TestApp;
 let ws: { id: string };
 let admin: string;
@@ -95,8 +95,8 @@ const live = ['an', 'bo', 'cy', 'di', 'ed', 'fa', 'hu'];
 
 describe('rules tested on their candidates agree with the full scan', () => {
   it.each<[string, Rule, string[]]>([
-    ['a trait value (from trait_index)', trait('skin_type', 'in', ['干皮', '敏感']), ['an', 'bo', 'di', 'ed']],
-    ['… with an event driving', withViewers(trait('skin_type', 'eq', '干皮')), ['an', 'di']],
+    ['a trait value alone (no candidates: read from the profiles)', trait('skin_type', 'in', ['干皮', '敏感']), ['an', 'bo', 'di', 'ed']],
+    ['… for the candidates of an event (read from trait_index)', withViewers(trait('skin_type', 'eq', '干皮')), ['an', 'di']],
     ['text differs', withViewers(trait('skin_type', 'neq', '干皮')), ['bo', 'cy', 'ed']],
     ['not in a list', withViewers(trait('skin_type', 'not_in', ['干皮'])), ['bo', 'cy', 'ed']],
     ['the empty text in the list', withViewers(trait('skin_type', 'in', ['', '油皮'])), ['cy']],
