@@ -4,8 +4,10 @@
 //   - the live count of a 5-condition segment rule;
 //   - membership refresh of a segment over the whole workspace (first and steady state);
 //   - the same RFM in PostgreSQL (SQL, on the local server) and in pandas, as ratios.
-// Usage: npx tsx bench/rfm.ts [--customers 1000000] [--mean-orders 10] [--runs 5] [--reuse] [--skip-peers] [--copies K]
+// Usage: npx tsx bench/rfm.ts [--customers 1000000] [--mean-orders 10] [--runs 5] [--reuse] [--skip-peers] [--copies K] [--merged-share 0.05]
 //   --copies K generates customers/K and copies them K times in ClickHouse with fresh ids (bench/rfm-data.ts).
+//   --merged-share S: the RFM query and the live count again with S of the customers merged into others
+//   (OneID aliases, removed afterwards): the generated brand has no merges, which lets queries skip the remap.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,7 @@ import { systemActor } from '../src/audit/index.js';
 import { ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, createSecrets, DAY_MS, loadConfig, manualClock } from '../src/core/index.js';
 import { type Ctx, migrateEventsStore, migrateStateStore, openEventsStore, openStateStore } from '../src/store/index.js';
-import { compileEnv, compileInto, computeRfmSnapshot, createSegment, DEFAULT_RFM_SETTINGS, matchingSql, Params, refreshSegment, rfmScoresSql, type Rule } from '../src/segments/index.js';
+import { compileEnv, compileInto, computeRfmSnapshot, createSegment, DEFAULT_RFM_SETTINGS, hasMerges, matchingSql, Params, refreshSegment, rfmScoresSql, type Rule } from '../src/segments/index.js';
 import { generateIntoEvents, replicateInEvents } from './rfm-data.js';
 import { exportOrdersCsv, pandasRfm, postgresRfm } from './rfm-peers.js';
 
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     reuse: { type: 'boolean', default: false },
     'skip-peers': { type: 'boolean', default: false },
     copies: { type: 'string', default: '1' },
+    'merged-share': { type: 'string', default: '0.05' },
     postgres: { type: 'string', default: process.env.SIYU_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -116,16 +119,18 @@ async function main() {
   log(`data: ${JSON.stringify(size)}`);
 
   // 1. RFM: the scoring query over every customer (aggregated so no rows cross into Node).
-  const rfmQuery = await repeat(runs, async () => {
+  const rfmRun = async () => {
+    const merges = await hasMerges(events, ws.id);
     const p = new Params(ws.id);
     const [r] = await events.query<{ n: number; segments: number[] }>(
       `SELECT count() AS n, [countIf(segment = 'general_winback'), countIf(segment = 'important_winback'), countIf(segment = 'general_retain'), countIf(segment = 'important_retain'),
          countIf(segment = 'general_develop'), countIf(segment = 'important_develop'), countIf(segment = 'general_value'), countIf(segment = 'important_value')] AS segments
-       FROM (${rfmScoresSql(ctx, DEFAULT_RFM_SETTINGS, p, NOW, TZ)})`,
+       FROM (${rfmScoresSql(ctx, DEFAULT_RFM_SETTINGS, p, NOW, TZ, merges)})`,
       p.values,
     );
     return r;
-  });
+  };
+  const rfmQuery = await repeat(runs, rfmRun);
   const rfmStore = await repeat(runs, () => computeRfmSnapshot(ctx, ws));
 
   // 2. Live count of a 5-condition rule: 重要挽留/保持 in big cities with dry or sensitive skin
@@ -141,13 +146,14 @@ async function main() {
     ],
   };
   await ctx.db.insertInto('trait_keys').values({ workspace_id: ws.id, key: 'skin_type', type: 'string' }).onConflict((oc) => oc.doNothing()).execute();
-  const env = await compileEnv(ctx, ws, [rule]);
-  const liveCount = await repeat(runs, async () => {
+  const liveRun = async () => {
+    const env = await compileEnv(ctx, ws, [rule]);
     const p = new Params(ws.id);
     const expr = compileInto(env, p, rule, 'rule');
     const [r] = await events.query<{ n: number }>(`SELECT count() AS n FROM (${matchingSql(ctx, expr)})`, p.values);
     return Number(r.n);
-  });
+  };
+  const liveCount = await repeat(runs, liveRun);
 
   // 3. Membership refresh over the whole workspace: repeat buyers or big-city customers.
   const broad: Rule = { type: 'or', rules: [{ type: 'computed', field: 'order_count', op: 'gte', value: 2 }, { type: 'trait', field: 'city', op: 'in', value: ['上海', '北京'] }] };
@@ -157,6 +163,23 @@ async function main() {
     return refreshSegment(ctx, ws, first.value.id);
   });
   clock.set(NOW);
+
+  // 3b. The same RFM query and live count with a share of the customers merged into others (the
+  //     remap path every brand with OneID merges takes); the aliases are removed afterwards.
+  const share = Number(args['merged-share']);
+  let merged: { aliases: number; rfm: { times: number[]; cpu: number[] }; live: { times: number[]; cpu: number[]; last: number } } | null = null;
+  if (share > 0) {
+    const pairs = Math.floor(Number(size.customers) * share);
+    await events.command(
+      `INSERT INTO ${events.table('customer_aliases')} (workspace_id, alias_id, customer_id, version)
+       SELECT {ws:UUID}, ids[i], ids[i + {n:UInt32}], 1 FROM (
+         SELECT groupArray(customer_id) AS ids FROM (SELECT customer_id FROM ${events.table('customer_profiles')} WHERE workspace_id = {ws:UUID} ORDER BY cityHash64(customer_id) LIMIT {n2:UInt32})
+       ) ARRAY JOIN range(1, {n:UInt32} + 1) AS i`,
+      { ws: ws.id, n: pairs, n2: pairs * 2 },
+    );
+    merged = { aliases: pairs, rfm: await repeat(runs, rfmRun), live: await repeat(runs, liveRun) };
+    await events.command(`DELETE FROM ${events.table('customer_aliases')} WHERE workspace_id = {ws:UUID}`, { ws: ws.id });
+  }
 
   // 4. Peers over the same orders.
   const csv = path.join(dir, 'orders.csv');
@@ -177,6 +200,7 @@ async function main() {
     rfm: { customersScored: Number(rfmQuery.last.n), queryMs: rfmQuery.times, queryCpuMs: rfmQuery.cpu, storeMs: rfmStore.times, storeCpuMs: rfmStore.cpu },
     liveCount: { matches: liveCount.last, ms: liveCount.times, cpuMs: liveCount.cpu },
     membership: { members: first.value.members, firstMs: first.ms, steadyMs: steady.times, steadyCpuMs: steady.cpu, steadyChanges: steady.last.changed },
+    merged: merged && { aliases: merged.aliases, rfmMs: merged.rfm.times, rfmCpuMs: merged.rfm.cpu, liveCountMs: merged.live.times, liveCountCpuMs: merged.live.cpu, liveCountMatches: merged.live.last },
     loadAverage: os.loadavg(),
     postgres: { ...pgr, ratio: median(pgr.timesMs) / chMs },
     pandas: { ...pd, ratio: median(pd.timesMs) / chMs },
@@ -190,6 +214,12 @@ async function main() {
     ['Live count, 5-condition rule (Siyu)', fmt(median(liveCount.times)), fmt(Math.min(...liveCount.times)), fmt(median(liveCount.cpu))],
     [`Membership refresh, first (${first.value.members} enter)`, fmt(first.ms), fmt(first.ms), fmt(first.cpuMs)],
     [`Membership refresh, next day (${steady.last.changed} changes)`, fmt(median(steady.times)), fmt(Math.min(...steady.times)), fmt(median(steady.cpu))],
+    ...(merged
+      ? ([
+          [`RFM scoring query, ${merged.aliases} customers merged`, fmt(median(merged.rfm.times)), fmt(Math.min(...merged.rfm.times)), fmt(median(merged.rfm.cpu))],
+          [`Live count, ${merged.aliases} customers merged`, fmt(median(merged.live.times)), fmt(Math.min(...merged.live.times)), fmt(median(merged.live.cpu))],
+        ] as [string, string, string, string][])
+      : []),
     [`RFM in PostgreSQL SQL (${result.postgres.ratio.toFixed(1)}× Siyu)`, fmt(median(pgr.timesMs)), fmt(Math.min(...pgr.timesMs)), ''],
     [`RFM in pandas (${result.pandas.ratio.toFixed(1)}× Siyu)`, fmt(median(pd.timesMs)), fmt(Math.min(...pd.timesMs)), ''],
   ];

@@ -8,7 +8,9 @@ export { type Segment, type SegmentInput, segmentInput, createSegment, updateSeg
 export { type RulePreview, type Member, previewRule, audienceMembers, exportMembersCsv } from './members.js';
 export { memberView, previewView } from './segment-routes.js';
 export { type AudienceSpec, type RunResult, refreshAudience, audienceCounts, audienceSize } from './audience.js';
-export { compileEnv, compileInto, matchingSql, Params } from './environment.js';
+export { compileEnv, compileExpr, compileInto, matchingSql, Params } from './environment.js';
+export { hasMerges } from './sql.js';
+export type { CompiledRule } from './compile.js';
 export { syncProfiles } from './profiles.js';
 export { type LayerKind, type LayerSettings, type LayerSummary, DEFAULT_LAYERS, layerSettings, loadLayer, saveLayer, refreshLayer, layerSummary } from './layers.js';
 export { customerCards, type CustomerCard } from './cards.js';

@@ -4,7 +4,7 @@ import type { Ctx } from '../store/index.js';
 import { type Actor, recordAudit } from '../audit/index.js';
 import { audienceCounts, type RunResult, refreshAudience } from './audience.js';
 import { loadCatalog } from './catalog.js';
-import { compileEnv, compileInto, matchingSql, Params } from './environment.js';
+import { compileEnv, compileExpr, matchingSql, Params } from './environment.js';
 import { syncProfiles } from './profiles.js';
 import type { Workspace } from './rfm.js';
 import { LIFECYCLE_STAGES, LTV_TIERS, type Rule, rule } from './rules.js';
@@ -86,7 +86,7 @@ async function levelCompiler(ctx: Ctx, ws: Workspace, kind: LayerKind, s: LayerS
   const compile = (p: Params) => {
     const last = s.levels[s.levels.length - 1];
     const fallback = last.rule ? "''" : p.add('String', last.key);
-    const branches = s.levels.flatMap((l, i) => (l.rule ? [`${compileInto(env, p, l.rule, `${path}.levels.${i}.rule`)}, ${p.add('String', l.key)}`] : []));
+    const branches = s.levels.flatMap((l, i) => (l.rule ? [`${compileExpr(env, p, l.rule, `${path}.levels.${i}.rule`)}, ${p.add('String', l.key)}`] : []));
     return branches.length ? `multiIf(${branches.join(', ')}, ${fallback})` : fallback;
   };
   compile(new Params(ws.id));

@@ -1,6 +1,6 @@
 import { DAY_MS, formatDateInZone, newId } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
-import { Params, lastDaysStart, orderAggregates } from './sql.js';
+import { Params, hasMerges, lastDaysStart, resolvedRows } from './sql.js';
 import { type RfmSettings, SEGMENT_BY_BITS, loadRfmSettings } from './rfm-model.js';
 
 export interface Workspace {
@@ -12,10 +12,13 @@ const QUINTILES = 'quantilesExact(0.2, 0.4, 0.6, 0.8)';
 
 /**
  * RFM of every customer who bought in the window, in one ClickHouse query. Orders are
- * aggregated per live customer (merged customers once) into a table computed once (a
- * materialized CTE: a ClickHouse that knows enable_materialized_cte, as chDB 26.7 does; older
- * servers reject the setting); cut points are aggregates over it, the scores plain
- * per-row arithmetic (materialized too, so the cuts are computed once) and the centers
+ * aggregated per stored customer, then resolved to live customers (merged customers once;
+ * resolvedRows regroups only the merged ones; `merges` false, from hasMerges: the workspace has
+ * none, nothing to resolve), into a table computed once (a materialized CTE:
+ * a ClickHouse that knows enable_materialized_cte, as chDB 26.7 does; older servers reject the
+ * setting). The cut points are one aggregate row over it, joined to every customer as twelve
+ * plain numbers (comparing with a number is cheaper than indexing an array per row), the
+ * scores plain per-row arithmetic (materialized, so the cuts are computed once) and the centers
  * aggregates over the scores, so every step runs on all cores:
  *   recency_days  local days between the last purchase and today (Asia/Shanghai by default)
  *   frequency     purchases in the window; monetary_fen: their amount net of refunds
@@ -25,7 +28,8 @@ const QUINTILES = 'quantilesExact(0.2, 0.4, 0.6, 0.8)';
  *   segment       bits (R > center, F > center, M > center), center = mean or median score
  * Columns: customer_id, recency_days, frequency, monetary_fen, r, f, m, segment.
  */
-export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p: Params, now: Date, timeZone: string): string {
+export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p: Params, now: Date, timeZone: string, merges = true): string {
+  const ev = ctx.events;
   const tz = p.add('String', timeZone);
   const to = p.time(now);
   const from = p.time(lastDaysStart(now, timeZone, settings.windowDays));
@@ -36,18 +40,25 @@ export function rfmScoresSql(ctx: Pick<Ctx, 'events'>, settings: RfmSettings, p:
     f: quintile ? `${QUINTILES}(fv)` : p.add('Array(Int64)', t.frequency),
     m: quintile ? `${QUINTILES}(mv)` : p.add('Array(Int64)', t.monetaryFen),
   };
+  const unpacked = (['r', 'f', 'm'] as const).flatMap((k) => [1, 2, 3, 4].map((i) => `${k}c[${i}] AS ${k}c${i}`)).join(', ');
   // 1 + the number of the four cuts the value is better than, unrolled (no lambdas).
-  const score = (x: string, c: string, better: string) => `toUInt8(1 + ${[1, 2, 3, 4].map((i) => `(${x} ${better} ${c}[${i}])`).join(' + ')})`;
+  const score = (x: string, c: string, better: string) => `toUInt8(1 + ${[1, 2, 3, 4].map((i) => `(${x} ${better} ${c}${i})`).join(' + ')})`;
   const better = quintile ? { r: '<', fm: '>' } : { r: '<=', fm: '>=' };
   const center = (col: string) => (settings.compareTo === 'mean' ? `avg(${col})` : `quantileExact(0.5)(${col})`);
   const segments = p.add('Array(String)', SEGMENT_BY_BITS);
+  const stored = `SELECT o.customer_id AS customer_id, count() AS n, sum(o.net_fen) AS net, max(o.ordered_at) AS last
+    FROM ${ev.table('orders')} AS o FINAL
+    PREWHERE o.ordered_at >= ${from} AND o.ordered_at <= ${to}
+    WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'
+    GROUP BY o.customer_id`;
+  // Without merges (hasMerges) every stored customer is its own live customer.
+  const buyers = merges ? `${resolvedRows(ev, 'buyers', stored, { n: 'sum', net: 'sum', last: 'max' })},` : `buyers AS (SELECT customer_id AS cid, n, net, last FROM (${stored})),`;
   return `
-    WITH per_customer AS MATERIALIZED (
-      SELECT cid, dateDiff('day', toDate(max(last), ${tz}), toDate(${to}, ${tz})) AS rd, sum(n) AS fv, sum(net) AS mv
-      FROM (${orderAggregates(ctx.events, `o.ordered_at >= ${from} AND o.ordered_at <= ${to}`)})
-      GROUP BY cid
+    WITH ${buyers}
+    per_customer AS MATERIALIZED (
+      SELECT cid, dateDiff('day', toDate(last, ${tz}), toDate(${to}, ${tz})) AS rd, n AS fv, net AS mv FROM buyers
     ), cuts AS (
-      SELECT ${cuts.r} AS rc, ${cuts.f} AS fc, ${cuts.m} AS mc${quintile ? ' FROM per_customer' : ''}
+      SELECT ${unpacked} FROM (SELECT ${cuts.r} AS rc, ${cuts.f} AS fc, ${cuts.m} AS mc${quintile ? ' FROM per_customer' : ''})
     ), scored AS MATERIALIZED (
       SELECT cid, rd, fv, mv, ${score('rd', 'rc', better.r)} AS r, ${score('fv', 'fc', better.fm)} AS f, ${score('mv', 'mc', better.fm)} AS m
       FROM per_customer CROSS JOIN cuts
@@ -84,11 +95,12 @@ export async function computeRfmSnapshot(ctx: Ctx, ws: Workspace): Promise<RfmSn
     .execute();
   const ev = ctx.events;
   try {
+    const merges = await hasMerges(ev, ws.id);
     const p = new Params(ws.id);
     const snap = p.add('UUID', id);
     await ev.command(
       `INSERT INTO ${ev.table('rfm_scores')} (workspace_id, snapshot_id, customer_id, recency_days, frequency, monetary_fen, r, f, m, segment)
-       SELECT {ws:UUID}, ${snap}, customer_id, recency_days, frequency, monetary_fen, r, f, m, segment FROM (${rfmScoresSql(ctx, settings, p, at, ws.timezone)})`,
+       SELECT {ws:UUID}, ${snap}, customer_id, recency_days, frequency, monetary_fen, r, f, m, segment FROM (${rfmScoresSql(ctx, settings, p, at, ws.timezone, merges)})`,
       p.values,
     );
     // The stored values are the computed ones, so their quantiles are the cut points used.

@@ -20,6 +20,7 @@ export type { StateStore } from './state.js';
 export type * from './schema.js';
 export { DataDirBusyError, readLock, type LockInfo } from './lock.js';
 export { openEventsStore, migrateEventsStore, chTime, JsonLines } from './events.js';
+export { EVENT_PROPERTY_COLUMNS } from './migrations/events-audience-speed.js';
 export { openStateStore, migrateStateStore } from './state.js';
 export { isAlive } from './lock.js';
 

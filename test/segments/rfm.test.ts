@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../../src/demo/index.js';
 import { systemActor } from '../../src/audit/index.js';
 import { DAY_MS, type ManualClock } from '../../src/core/index.js';
-import { type RfmSettings, computeRfmSnapshot, DEFAULT_RFM_SETTINGS, saveRfmSettings } from '../../src/segments/index.js';
+import { type RfmSettings, computeRfmSnapshot, DEFAULT_RFM_SETTINGS, hasMerges, saveRfmSettings } from '../../src/segments/index.js';
 import { buildServer } from '../../src/api/index.js';
-import { apiKey, bearer } from '../support/app.js';
+import { apiKey, bearer, seedWorkspace } from '../support/app.js';
 import { insertOrder } from '../support/events.js';
 import { type TestCtx, testStores } from '../support/stores.js';
 import { rawAliases, rawOrders, referenceRfm } from './reference.js';
@@ -155,3 +155,58 @@ describe('RFM API', () => {
     }
   });
 });
+
+describe('RFM without merges, then through a merge and an unmerge', () => {
+  // A workspace of its own with no customer_aliases row (history is read without the OneID
+  // remap), then one customer merged into another, then unmerged (its alias points to itself).
+  it('equals the independent computation at every step', async () => {
+    const other = await seedWorkspace(ctx, 'rfm-merges');
+    const ws2 = { id: other.id, timezone: TZ };
+    const people = Array.from({ length: 24 }, (_, i) => `0197a000-0000-7000-8000-${String(i).padStart(12, '0')}`);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    for (let i = 0; i < 90; i++) {
+      const at = new Date(Date.UTC(2026, 5, 15, 4) - rand(400) * 86_400_000 - rand(86_400) * 1000).toISOString();
+      await insertOrder(ctx, ws2.id, { orderId: `M-${i}`, customerId: people[rand(people.length)], at, totalFen: 1_000 + rand(500_000) });
+    }
+    // A partial refund and a full refund as later versions, a row stored twice, an order a later version gives to someone else.
+    await insertOrder(ctx, ws2.id, { orderId: 'M-1', customerId: (await ownerOf(ws2.id, 'M-1'))!, at: await atOf(ws2.id, 'M-1'), totalFen: 400_000, refundedFen: 100_000, version: 2 });
+    await insertOrder(ctx, ws2.id, { orderId: 'M-2', customerId: (await ownerOf(ws2.id, 'M-2'))!, at: await atOf(ws2.id, 'M-2'), totalFen: 5_000, status: 'refunded', version: 2 });
+    await insertOrder(ctx, ws2.id, { orderId: 'M-3', customerId: (await ownerOf(ws2.id, 'M-3'))!, at: await atOf(ws2.id, 'M-3'), totalFen: 7_000 });
+    await insertOrder(ctx, ws2.id, { orderId: 'M-4', customerId: people[0], at: await atOf(ws2.id, 'M-4'), totalFen: 9_000, version: 2 });
+    const check = async () => {
+      await saveRfmSettings(ctx, ws2.id, DEFAULT_RFM_SETTINGS, { actor: systemActor });
+      const snap = await computeRfmSnapshot(ctx, ws2);
+      const expected = referenceRfm(await rawOrders(ctx, ws2.id), await rawAliases(ctx, ws2.id), DEFAULT_RFM_SETTINGS, ctx.clock.now(), TZ);
+      const rows = await ctx.events.query<{ customer_id: string; recency_days: number; frequency: number; monetary_fen: number; r: number; f: number; m: number; segment: string }>(
+        `SELECT toString(customer_id) AS customer_id, recency_days, frequency, monetary_fen, r, f, m, segment FROM ${ctx.events.table('rfm_scores')} WHERE workspace_id = {ws:UUID} AND snapshot_id = {id:UUID}`,
+        { ws: ws2.id, id: snap.id },
+      );
+      const actual = new Map(rows.map((r) => [r.customer_id, { recencyDays: Number(r.recency_days), frequency: Number(r.frequency), monetaryFen: Number(r.monetary_fen), r: Number(r.r), f: Number(r.f), m: Number(r.m), segment: r.segment }]));
+      expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
+      return expected;
+    };
+    expect(await hasMerges(ctx.events, ws2.id)).toBe(false);
+    const before = await check();
+    expect(before.size).toBeGreaterThan(15);
+    await ctx.events.insert('customer_aliases', [{ workspace_id: ws2.id, alias_id: people[1], customer_id: people[2], version: 1 }]);
+    expect(await hasMerges(ctx.events, ws2.id)).toBe(true);
+    const merged = await check();
+    expect(merged.has(people[1])).toBe(false);
+    await ctx.events.insert('customer_aliases', [{ workspace_id: ws2.id, alias_id: people[1], customer_id: people[1], version: 2 }]);
+    expect(Object.fromEntries(await check())).toEqual(Object.fromEntries(before));
+  });
+});
+
+async function ownerOf(wsId: string, orderId: string): Promise<string | undefined> {
+  const [r] = await ctx.events.query<{ c: string }>(`SELECT toString(customer_id) AS c FROM ${ctx.events.table('orders')} WHERE workspace_id = {ws:UUID} AND order_id = {o:String}`, { ws: wsId, o: orderId });
+  return r?.c;
+}
+
+async function atOf(wsId: string, orderId: string): Promise<string> {
+  const [r] = await ctx.events.query<{ at: string }>(`SELECT toString(ordered_at) AS at FROM ${ctx.events.table('orders')} WHERE workspace_id = {ws:UUID} AND order_id = {o:String}`, { ws: wsId, o: orderId });
+  return `${r.at.replace(' ', 'T')}Z`;
+}

@@ -1,6 +1,7 @@
 import { eventsSegmentsMigrations } from './events-segments.js';
 import { eventsOrdersWindowMigrations } from './events-orders-window.js';
 import { eventsRuleSpeedMigrations } from './events-rule-speed.js';
+import { eventsAudienceSpeedMigrations } from './events-audience-speed.js';
 
 /**
  * Events store (ClickHouse dialect) migrations, in order; each returns its statements for a database.
@@ -66,4 +67,5 @@ export const eventsMigrations: Record<string, (db: string) => string[]> = {
   ...eventsSegmentsMigrations,
   ...eventsOrdersWindowMigrations,
   ...eventsRuleSpeedMigrations,
+  ...eventsAudienceSpeedMigrations,
 };
