@@ -29,7 +29,8 @@ export const SEEN_PRECISION_MS = 60_000;
  * page views and clicks of known customers does not rewrite their profile rows on every batch.
  * Values are remembered only after their transaction commits. Another process may have moved a
  * customer's range further meanwhile: then a write skipped here would have changed nothing either
- * (ranges only widen), or less than SEEN_PRECISION_MS. Two generations of `capacity` customers.
+ * (ranges only widen), or less than SEEN_PRECISION_MS. Two generations of `capacity` customers
+ * (all workspaces together: customer ids are unique).
  */
 export class ActivityMemory {
   private current = new Map<string, Activity>();

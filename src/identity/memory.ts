@@ -56,11 +56,13 @@ interface WorkspaceLinks {
  * transaction has the database to itself; on a PostgreSQL server the caller holds the
  * workspace's identity graph exclusively (locks.ts), which every identity change holds shared.
  *
- * Memory is bounded: two generations of at most `capacity` links per workspace; a link used from
- * the older generation moves to the newer one.
+ * Memory is bounded: two generations of at most `capacity` links (all workspaces together); a link
+ * used from the older generation moves to the newer one.
  */
 export class IdentityMemory {
   private readonly workspaces = new Map<string, WorkspaceLinks>();
+  /** Links in the newer generations of all workspaces: past `capacity`, every workspace starts a new one. */
+  private newer = 0;
   constructor(private readonly capacity: number) {}
 
   /** The one customer holding every identifier, when all are remembered; null otherwise. */
@@ -128,16 +130,22 @@ export class IdentityMemory {
   }
 
   private put(w: WorkspaceLinks, key: string, link: Link): void {
-    if (w.current.size >= this.capacity && !w.current.has(key)) {
-      w.previous = w.current;
-      w.current = new Map();
-      w.previousFrom = w.currentFrom;
-      w.currentFrom = w.seq;
-      // A change no newer than every remembered link cannot invalidate any of them.
-      for (const [customer, seq] of w.changed) if (seq <= w.previousFrom) w.changed.delete(customer);
+    if (this.newer >= this.capacity) {
+      for (const x of this.workspaces.values()) rotate(x);
+      this.newer = 0;
     }
+    if (!w.current.has(key)) this.newer++;
     w.current.set(key, link);
   }
+}
+
+function rotate(w: WorkspaceLinks): void {
+  w.previous = w.current;
+  w.current = new Map();
+  w.previousFrom = w.currentFrom;
+  w.currentFrom = w.seq;
+  // A change no newer than every remembered link cannot invalidate any of them.
+  for (const [customer, seq] of w.changed) if (seq <= w.previousFrom) w.changed.delete(customer);
 }
 
 function linkKey(id: Identifier): string {

@@ -12,12 +12,12 @@ interface WorkspaceIds {
 }
 
 /**
- * The messageIds each workspace sent in the last 24 hours (at most `capacity` of the newest per
- * workspace), for the collection API's de-duplication: a repeat (an SDK retrying a request whose
- * answer it missed, a client sending twice) is skipped. Every processed batch leaves one row of
- * its messageIds in the state store, in the batch's transaction; this process reads the rows it
- * has not seen before each batch (other processes', after a restart its own), so the window is
- * shared and survives restarts without a row per event.
+ * The messageIds each workspace sent in the last 24 hours (the newest `capacity` to twice that
+ * many, all workspaces together), for the collection API's de-duplication: a repeat (an SDK
+ * retrying a request whose answer it missed, a client sending twice) is skipped. Every processed
+ * batch leaves one row of its messageIds in the state store, in the batch's transaction; this
+ * process reads the rows it has not seen before each batch (other processes', after a restart its
+ * own), so the window is shared and survives restarts without a row per event.
  *
  * Reading the rows sees every batch committed before it if no other batch of the workspace is
  * uncommitted: on PGlite a transaction has the database to itself; on a PostgreSQL server the
@@ -25,6 +25,8 @@ interface WorkspaceIds {
  */
 export class MessageWindow {
   private readonly workspaces = new Map<string, WorkspaceIds>();
+  /** messageIds in all workspaces' newer halves: past `capacity`, every workspace starts a new half. */
+  private newer = 0;
   constructor(private readonly capacity: number) {}
 
   /** Reads the batches of the workspace committed since the last call (on the first, the newest of the last 24 hours). */
@@ -82,11 +84,14 @@ export class MessageWindow {
   }
 
   private add(w: WorkspaceIds, id: string): void {
-    if (w.current.size >= this.capacity) {
-      w.previous = w.current;
-      w.current = new Set();
+    if (this.newer >= this.capacity) {
+      for (const x of this.workspaces.values()) [x.previous, x.current] = [x.current, new Set()];
+      this.newer = 0;
     }
-    w.current.add(id);
+    if (!w.current.has(id)) {
+      w.current.add(id);
+      this.newer++;
+    }
   }
 }
 

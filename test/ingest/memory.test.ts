@@ -167,4 +167,26 @@ describe('the de-duplication window after a restart', () => {
       await small.close();
     }
   });
+
+  it('holds its capacity for all workspaces together: a busy workspace pushes out a quiet one', async () => {
+    const small = await testStores({ config: { ingestWindowIds: 2 } });
+    try {
+      const quiet = (await seedWorkspace(small, 'quiet')).id;
+      const busy = (await seedWorkspace(small, 'busy')).id;
+      const one = async (w: string, messageId: string) => {
+        const r = normalizeEvent({ type: 'track', anonymousId: 'cap-1', event: 'Viewed', messageId }, { receivedAt: small.clock.now(), ip: '127.0.0.1' }, small.clock);
+        if (!r.ok) throw new Error(r.detail);
+        await processEvents(small, [{ workspaceId: w, events: [r.event] }]);
+      };
+      await one(quiet, 'q1');
+      await one(busy, 'b1');
+      await one(quiet, 'q1'); // still in the window: skipped
+      for (const m of ['b2', 'b3', 'b4', 'b5']) await one(busy, m);
+      await one(quiet, 'q1'); // two halves of 2 ids later, gone from memory: processed again
+      const count = async (w: string, m: string) => Number((await small.events.query<{ n: number }>(`SELECT count() AS n FROM ${small.events.table('events')} WHERE workspace_id = {ws:UUID} AND message_id = {m:String}`, { ws: w, m }))[0].n);
+      expect(await count(quiet, 'q1')).toBe(2);
+    } finally {
+      await small.close();
+    }
+  });
 });
