@@ -172,9 +172,9 @@ async function main() {
     const pairs = Math.floor(Number(size.customers) * share);
     await events.command(
       `INSERT INTO ${events.table('customer_aliases')} (workspace_id, alias_id, customer_id, version)
-       SELECT {ws:UUID}, ids[i], ids[i + {n:UInt32}], 1 FROM (
+       SELECT {ws:UUID}, pair.1, pair.2, 1 FROM (
          SELECT groupArray(customer_id) AS ids FROM (SELECT customer_id FROM ${events.table('customer_profiles')} WHERE workspace_id = {ws:UUID} ORDER BY cityHash64(customer_id) LIMIT {n2:UInt32})
-       ) ARRAY JOIN range(1, {n:UInt32} + 1) AS i`,
+       ) ARRAY JOIN arrayZip(arraySlice(ids, 1, {n:UInt32}), arraySlice(ids, {n:UInt32} + 1, {n:UInt32})) AS pair`,
       { ws: ws.id, n: pairs, n2: pairs * 2 },
     );
     merged = { aliases: pairs, rfm: await repeat(runs, rfmRun), live: await repeat(runs, liveRun) };
