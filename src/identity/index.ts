@@ -4,7 +4,7 @@ export { type Resolution, type ResolveOptions, resolve } from './resolve.js';
 export { type CreatedCustomer, type IdentifierSet, resolveMany } from './bulk.js';
 export { mergeCustomers, unmerge } from './merge.js';
 export { type ConflictView, listConflicts, resolveConflict, conflictActions } from './conflicts.js';
-export { pushAliases, remappedCustomer } from './remap.js';
+export { aliasRoots, pushAliases, remappedCustomer } from './remap.js';
 export { inTransaction, lockAll, lockKey, lockScope } from './locks.js';
 export { IdentityMemory, recordIdentityChange, purgeIdentityChanges, IDENTITY_CHANGES_KEPT_MS } from './memory.js';
 export { type CustomerByIdentifier, type MergeView, customerByIdentifier, customerMerges } from './lookup.js';

@@ -50,16 +50,21 @@ export async function pushAliases(ctx: Pick<Ctx, 'db' | 'events'>, batch = 5000)
   }
 }
 
+/** The workspace's merged customers as (alias_id, root): each alias's newest root. Needs {ws:UUID}. */
+export function aliasRoots(ev: EventsStore): string {
+  return `SELECT alias_id, argMax(customer_id, version) AS root FROM ${ev.table('customer_aliases')}
+      WHERE workspace_id = {ws:UUID} GROUP BY alias_id`;
+}
+
 /**
  * SQL pieces that count an events-store table's rows under the live customer: add `join` after
  * the table (aliased) in FROM and use `customer` instead of its customer_id. Needs {ws:UUID}.
+ * `source` names a table or CTE of aliasRoots' rows the query defines (computed once however
+ * many conditions join it); by default the join reads them itself.
  */
-export function remappedCustomer(ev: EventsStore, column: string): { join: string; customer: string } {
+export function remappedCustomer(ev: EventsStore, column: string, source?: string): { join: string; customer: string } {
   return {
-    join: `LEFT ANY JOIN (
-      SELECT alias_id, argMax(customer_id, version) AS root FROM ${ev.table('customer_aliases')}
-      WHERE workspace_id = {ws:UUID} GROUP BY alias_id
-    ) AS remap ON remap.alias_id = ${column}`,
+    join: `LEFT ANY JOIN ${source ?? `(\n      ${aliasRoots(ev)}\n    )`} AS remap ON remap.alias_id = ${column}`,
     customer: `if(remap.alias_id = ${column}, remap.root, ${column})`,
   };
 }

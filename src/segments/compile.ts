@@ -41,6 +41,8 @@ export interface CompiledRule {
   merges: boolean;
 }
 
+/** The WITH entry of alias roots that matchingSql defines for a rule with merges: computed once, joined by every condition on history. */
+export const RULE_REMAP = 'rule_remap';
 /** Names of the WITH entries matchingSql defines for a rule with candidates. */
 export const CANDIDATES = { cids: 'SELECT cid FROM rule_candidates', ids: 'SELECT id FROM rule_candidate_ids' } as const;
 
@@ -195,7 +197,7 @@ export class RuleCompiler {
   }
 
   private inSet(table: string, final: boolean, where: string): Cond {
-    const s = remapped(this.env.events, table, 's', final, this.env.merges);
+    const s = remapped(this.env.events, table, 's', final, this.env.merges, RULE_REMAP);
     return { set: `SELECT ${s.cid} AS cid FROM ${s.from} WHERE s.workspace_id = {ws:UUID} AND ${where}${this.within('s.customer_id')}`, negated: false };
   }
 
@@ -265,7 +267,7 @@ export class RuleCompiler {
   }
 
   private orderAggregates(when: string, filter?: string): string {
-    return orderAggregates(this.env.events, when, filter, this.within('o.customer_id'), this.env.merges);
+    return orderAggregates(this.env.events, when, filter, this.within('o.customer_id'), this.env.merges, RULE_REMAP);
   }
 
   /**
@@ -353,7 +355,7 @@ export class RuleCompiler {
   }
 
   private event(r: Extract<Rule, { type: 'event' }>, path: string): Cond | null {
-    const e = remapped(this.env.events, 'events', 'e', false, this.env.merges);
+    const e = remapped(this.env.events, 'events', 'e', false, this.env.merges, RULE_REMAP);
     const match = `e.workspace_id = {ws:UUID} AND ${this.eventMatch(r, path)} AND ${this.window(r.time, 'e.timestamp', path)}${this.within('e.customer_id')}`;
     let did: Cond;
     if (r.per) {
@@ -374,7 +376,7 @@ export class RuleCompiler {
 
   /** A then B: B strictly after A and at most withinHours later (ClickHouse windowFunnel). */
   private sequence(r: Extract<Rule, { type: 'sequence' }>, path: string): Cond {
-    const e = remapped(this.env.events, 'events', 'e', false, this.env.merges);
+    const e = remapped(this.env.events, 'events', 'e', false, this.env.merges, RULE_REMAP);
     const a = this.eventMatch(r.first, `${path}.first`);
     const b = this.eventMatch(r.then, `${path}.then`);
     const windowMs = this.p.add('UInt64', Math.round(r.withinHours * 3_600_000));
@@ -399,7 +401,7 @@ export class RuleCompiler {
     // "Bought" and "did not buy" only need the buyers, not their counts.
     const buyers = r.metric === 'count' ? holdsForAnyPurchase(r.op, r.value) : null;
     if (buyers !== null && buyers !== holdsForZero(r.op, r.value)) {
-      return { set: `SELECT cid FROM (${orderBuyers(this.env.events, when, filter, within, this.env.merges)})`, negated: !buyers };
+      return { set: `SELECT cid FROM (${orderBuyers(this.env.events, when, filter, within, this.env.merges, RULE_REMAP)})`, negated: !buyers };
     }
     const m = this.env.merges;
     return this.aggregate(this.orderAggregates(when, filter), r.metric === 'count' ? (m ? 'sum(n)' : 'n') : m ? 'sum(net)' : 'net', true, 'number', r.op, r.value, path, !m);

@@ -1,6 +1,7 @@
 import type { Ctx } from '../store/index.js';
 import { type Catalog, loadCatalog } from './catalog.js';
-import { CANDIDATES, type CompileEnv, type CompiledRule, RuleCompiler } from './compile.js';
+import { aliasRoots } from '../identity/index.js';
+import { CANDIDATES, type CompileEnv, type CompiledRule, RULE_REMAP, RuleCompiler } from './compile.js';
 import { rfmSnapshot } from './rfm-views.js';
 import type { Workspace } from './rfm.js';
 import type { Rule } from './rules.js';
@@ -36,7 +37,9 @@ export async function compileEnv(ctx: Ctx, ws: Workspace, rules: Rule[], definin
 }
 
 /**
- * Live customers (merged ones excluded) matching a compiled rule, as (cid, value). A rule with
+ * Live customers (merged ones excluded) matching a compiled rule, as (cid, value). In a
+ * workspace with merges, rule_remap holds the alias roots once for every condition that reads
+ * history (each joined its own copy before: four in a five-condition rule). A rule with
  * candidates tests only them: rule_candidates holds them (computed once), rule_candidate_ids
  * their stored customer ids (themselves and the customers merged into them), which every
  * history condition of the rule reads instead of everyone's rows. IN subqueries are not used to
@@ -45,27 +48,26 @@ export async function compileEnv(ctx: Ctx, ws: Workspace, rules: Rule[], definin
  */
 export function matchingSql(ctx: Pick<Ctx, 'events'>, rule: CompiledRule | string, value = "'1'"): string {
   const ev = ctx.events;
-  const { expr, candidates, merges } = typeof rule === 'string' ? { expr: rule, candidates: null, merges: true } : rule;
-  if (!candidates) {
-    return `SELECT u.customer_id AS cid, ${value} AS value FROM ${ev.table('customer_profiles')} AS u FINAL
-    WHERE u.workspace_id = {ws:UUID} AND u.live = 1 AND (${expr})`;
-  }
-  return `WITH rule_candidates AS MATERIALIZED (${candidates}),
-    rule_candidate_ids AS MATERIALIZED (
-      SELECT cid AS id FROM rule_candidates${
-        merges
-          ? `
-      UNION ALL
-      SELECT alias_id AS id FROM (
-        SELECT alias_id, argMax(customer_id, version) AS root FROM ${ev.table('customer_aliases')} WHERE workspace_id = {ws:UUID} GROUP BY alias_id
-      ) WHERE root IN (${CANDIDATES.cids})`
-          : ''
-      }
-    )
-    SELECT u.customer_id AS cid, ${value} AS value FROM ${ev.table('customer_profiles')} AS u FINAL
-    PREWHERE u.customer_id IN (${CANDIDATES.cids})
-    WHERE u.workspace_id = {ws:UUID} AND u.live = 1 AND (${expr})
-    SETTINGS enable_materialized_cte = 1, use_index_for_in_with_subqueries_max_values = 10000`;
+  // Conditions compiled on their own (compileExpr: lifecycle and LTV levels) come as text.
+  const { expr, candidates, merges } = typeof rule === 'string' ? { expr: rule, candidates: null, merges: `${rule} ${value}`.includes(RULE_REMAP) } : rule;
+  const ctes = [
+    ...(merges ? [`${RULE_REMAP} AS MATERIALIZED (${aliasRoots(ev)})`] : []),
+    ...(candidates
+      ? [
+          `rule_candidates AS MATERIALIZED (${candidates})`,
+          `rule_candidate_ids AS MATERIALIZED (
+      SELECT cid AS id FROM rule_candidates${merges ? `\n      UNION ALL\n      SELECT alias_id AS id FROM ${RULE_REMAP} WHERE root IN (${CANDIDATES.cids})` : ''}
+    )`,
+        ]
+      : []),
+  ];
+  const profiles = `SELECT u.customer_id AS cid, ${value} AS value FROM ${ev.table('customer_profiles')} AS u FINAL`;
+  const where = `WHERE u.workspace_id = {ws:UUID} AND u.live = 1 AND (${expr})`;
+  if (ctes.length === 0) return `${profiles}\n    ${where}`;
+  return `WITH ${ctes.join(',\n    ')}
+    ${profiles}${candidates ? `\n    PREWHERE u.customer_id IN (${CANDIDATES.cids})` : ''}
+    ${where}
+    SETTINGS enable_materialized_cte = 1${candidates ? ', use_index_for_in_with_subqueries_max_values = 10000' : ''}`;
 }
 
 /** Compiles a rule (throwing a 400 that lists invalid nodes) into the parameters given, with its candidates. */

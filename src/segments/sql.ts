@@ -25,11 +25,11 @@ export class Params {
 /**
  * Rows of an events-store table keyed by customer, with the customer resolved through OneID
  * merges: `FROM <from> WHERE …` yields `cid`, the live customer the row counts for (the stored
- * customer_id itself when the workspace has no merges).
+ * customer_id itself when the workspace has no merges). `source`: see remappedCustomer.
  */
-export function remapped(ev: EventsStore, table: string, alias: string, final = false, merges = true): { from: string; cid: string } {
+export function remapped(ev: EventsStore, table: string, alias: string, final = false, merges = true, source?: string): { from: string; cid: string } {
   if (!merges) return { from: `${ev.table(table)} AS ${alias}${final ? ' FINAL' : ''}`, cid: `${alias}.customer_id` };
-  const remap = remappedCustomer(ev, `${alias}.customer_id`);
+  const remap = remappedCustomer(ev, `${alias}.customer_id`, source);
   return { from: `${ev.table(table)} AS ${alias}${final ? ' FINAL' : ''} ${remap.join}`, cid: remap.customer };
 }
 
@@ -89,14 +89,14 @@ export function resolvedRows(ev: EventsStore, name: string, stored: string, comb
  * `within` (` AND o.customer_id IN …`: only some customers' rows) apply to the newest version
  * (WHERE after FINAL: a later version may name another customer).
  */
-export function orderAggregates(ev: EventsStore, when: string, filter?: string, within = '', merges = true): string {
+export function orderAggregates(ev: EventsStore, when: string, filter?: string, within = '', merges = true, source?: string): string {
   const stored = `SELECT o.customer_id AS customer_id, count() AS n, sum(o.net_fen) AS net, min(o.ordered_at) AS first, max(o.ordered_at) AS last
       FROM ${ev.table('orders')} AS o FINAL
       PREWHERE ${when}
       WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'${filter ? ` AND (${filter})` : ''}${within}
       GROUP BY o.customer_id`;
   if (!merges) return `SELECT customer_id AS cid, n, net, first, last FROM (${stored})`;
-  const remap = remappedCustomer(ev, 'b.customer_id');
+  const remap = remappedCustomer(ev, 'b.customer_id', source);
   return `SELECT ${remap.customer} AS cid, b.n AS n, b.net AS net, b.first AS first, b.last AS last FROM (${stored}) AS b ${remap.join}`;
 }
 
@@ -105,13 +105,13 @@ export function orderAggregates(ev: EventsStore, when: string, filter?: string, 
  * the stored buyers, distinct, then resolved through OneID. No per-customer aggregate is built,
  * which makes "bought (not) in the last N days" about a quarter cheaper than counting.
  */
-export function orderBuyers(ev: EventsStore, when: string, filter?: string, within = '', merges = true): string {
+export function orderBuyers(ev: EventsStore, when: string, filter?: string, within = '', merges = true, source?: string): string {
   if (!merges) {
     return `SELECT DISTINCT o.customer_id AS cid FROM ${ev.table('orders')} AS o FINAL
       PREWHERE ${when}
       WHERE o.workspace_id = {ws:UUID} AND o.status = 'completed'${filter ? ` AND (${filter})` : ''}${within}`;
   }
-  const remap = remappedCustomer(ev, 'b.customer_id');
+  const remap = remappedCustomer(ev, 'b.customer_id', source);
   return `SELECT ${remap.customer} AS cid
     FROM (
       SELECT DISTINCT o.customer_id AS customer_id
