@@ -34,4 +34,19 @@ export const stateIngestMigrations: Record<string, Migration> = {
       `);
     },
   },
+  '0091_customer_search_partial_indexes': {
+    async up(db: Kysely<any>) {
+      // Most customers come from an identifier (a device, an openid, a member id) with no phone or
+      // email in their profile: the search indexes skip them instead of indexing a NULL for each
+      // new customer. Equality searches imply NOT NULL, so they still use these indexes.
+      await execScript(db, `
+        CREATE INDEX customers_phone_known ON customers (workspace_id, phone_index) WHERE phone_index IS NOT NULL;
+        CREATE INDEX customers_phone_tail_known ON customers (workspace_id, phone_tail_index) WHERE phone_tail_index IS NOT NULL;
+        CREATE INDEX customers_email_known ON customers (workspace_id, email_index) WHERE email_index IS NOT NULL;
+        DROP INDEX customers_phone;
+        DROP INDEX customers_phone_tail;
+        DROP INDEX customers_email;
+      `);
+    },
+  },
 };
