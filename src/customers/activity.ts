@@ -8,13 +8,21 @@ export interface Activity {
   lastChannelAt: number | null;
 }
 
-/** What a batch of activity-only events says about one customer (epoch ms). */
-export interface ActivitySpan {
-  first: number;
-  last: number;
-  /** First and last event with a channel, if any. */
-  firstChannel?: { channel: string; at: number };
-  lastChannel?: { channel: string; at: number };
+/**
+ * The seen range and first / last channel that events (or imported rows) show: the earliest
+ * event with a channel sets the first channel, the latest (the later of equal times) the last.
+ */
+export function activityOf(events: readonly { at: Date; channel?: string | null }[]): Activity {
+  const a: Activity = { firstSeen: Infinity, lastSeen: -Infinity, channel: null, channelAt: null, lastChannel: null, lastChannelAt: null };
+  for (const e of events) {
+    const at = e.at.getTime();
+    a.firstSeen = Math.min(a.firstSeen, at);
+    a.lastSeen = Math.max(a.lastSeen, at);
+    if (!e.channel) continue;
+    if (a.channelAt === null || at < a.channelAt) [a.channel, a.channelAt] = [e.channel, at];
+    if (a.lastChannelAt === null || at >= a.lastChannelAt) [a.lastChannel, a.lastChannelAt] = [e.channel, at];
+  }
+  return a;
 }
 
 /**
@@ -37,15 +45,14 @@ export class ActivityMemory {
   private previous = new Map<string, Activity>();
   constructor(private readonly capacity: number) {}
 
-  /** Whether the span changes the customer's stored activity (always, when it is not remembered). */
-  changes(customerId: string, span: ActivitySpan): boolean {
+  /** Whether what a batch's events show changes the customer's stored activity (always, when it is not remembered). */
+  changes(customerId: string, seen: Activity): boolean {
     const a = this.current.get(customerId) ?? this.previous.get(customerId);
     if (!a) return true;
-    if (span.first < a.firstSeen || span.last > a.lastSeen + SEEN_PRECISION_MS) return true;
-    const fc = span.firstChannel;
-    if (fc && (a.channelAt === null || fc.at < a.channelAt)) return true;
-    const lc = span.lastChannel;
-    if (lc && (a.lastChannelAt === null || (lc.channel !== a.lastChannel && lc.at >= a.lastChannelAt) || lc.at > a.lastChannelAt + SEEN_PRECISION_MS)) return true;
+    if (seen.firstSeen < a.firstSeen || seen.lastSeen > a.lastSeen + SEEN_PRECISION_MS) return true;
+    if (seen.channelAt !== null && (a.channelAt === null || seen.channelAt < a.channelAt)) return true;
+    const last = seen.lastChannelAt;
+    if (last !== null && (a.lastChannelAt === null || (seen.lastChannel !== a.lastChannel && last >= a.lastChannelAt) || last > a.lastChannelAt + SEEN_PRECISION_MS)) return true;
     return false;
   }
 
@@ -56,10 +63,5 @@ export class ActivityMemory {
       this.current = new Map();
     }
     this.current.set(customerId, a);
-  }
-
-  forget(customerId: string): void {
-    this.current.delete(customerId);
-    this.previous.delete(customerId);
   }
 }

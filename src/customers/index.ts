@@ -4,4 +4,4 @@ export { type Profile, type ProfilePatch, type Adopted, readProfile, profileColu
 export { customerMembers, rootCustomer, rootCustomers } from './members.js';
 export { type TimelineItem, type TimelineQuery, customerTimeline } from './timeline.js';
 export { customerRoutes } from './routes.js';
-export { type Activity, ActivityMemory, SEEN_PRECISION_MS } from './activity.js';
+export { type Activity, ActivityMemory, activityOf } from './activity.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { nameSearchTokens, normalizePhone, type Secrets } from '../core/index.js';
-import type { Activity, ActivityMemory, ActivitySpan } from './activity.js';
+import { type Activity, type ActivityMemory, activityOf } from './activity.js';
 import type { Ctx, Customer, CustomerUpdate } from '../store/index.js';
 
 /**
@@ -199,12 +199,12 @@ export function revertAdopted(p: Profile, adopted: Adopted): void {
  */
 export async function updateProfiles(tx: Ctx, workspaceId: string, patches: ReadonlyMap<string, ProfilePatch[]>, memory?: ActivityMemory): Promise<Map<string, Activity>> {
   const full = new Map<string, ProfilePatch[]>();
-  const light: [string, ActivitySpan][] = [];
+  const light: [string, Activity][] = [];
   for (const [id, list] of patches) {
     if (list.some((p) => p.traits || p.consent)) full.set(id, list);
     else {
-      const span = spanOf(list);
-      if (!memory || memory.changes(id, span)) light.push([id, span]);
+      const seen = activityOf(list);
+      if (!memory || memory.changes(id, seen)) light.push([id, seen]);
     }
   }
   const stored = await writeProfiles(tx, workspaceId, full);
@@ -212,28 +212,15 @@ export async function updateProfiles(tx: Ctx, workspaceId: string, patches: Read
   return stored;
 }
 
-function spanOf(list: ProfilePatch[]): ActivitySpan {
-  const span: ActivitySpan = { first: Infinity, last: -Infinity };
-  for (const p of list) {
-    const at = p.at.getTime();
-    span.first = Math.min(span.first, at);
-    span.last = Math.max(span.last, at);
-    if (!p.channel) continue;
-    if (!span.firstChannel || at < span.firstChannel.at) span.firstChannel = { channel: p.channel, at };
-    if (!span.lastChannel || at >= span.lastChannel.at) span.lastChannel = { channel: p.channel, at };
-  }
-  return span;
-}
-
 /**
  * Events that only show activity (most tracked events, with or without UTM tags): widens the
  * seen range and moves first / last channel in SQL, as applyPatch would, without reading and
  * re-sealing the personal data of the profile.
  */
-async function writeActivity(tx: Ctx, workspaceId: string, spans: [string, ActivitySpan][]): Promise<Map<string, Activity>> {
-  if (spans.length === 0) return new Map();
-  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-  const rows = spans.map(([id, s]) => ({ id, seen_first: iso(s.first), seen_last: iso(s.last), first: s.firstChannel?.channel ?? null, first_at: iso(s.firstChannel?.at), last: s.lastChannel?.channel ?? null, last_at: iso(s.lastChannel?.at) }));
+async function writeActivity(tx: Ctx, workspaceId: string, seen: [string, Activity][]): Promise<Map<string, Activity>> {
+  if (seen.length === 0) return new Map();
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const rows = seen.map(([id, s]) => ({ id, seen_first: iso(s.firstSeen), seen_last: iso(s.lastSeen), first: s.channel, first_at: iso(s.channelAt), last: s.lastChannel, last_at: iso(s.lastChannelAt) }));
   const { rows: out } = await sql<ActivityRow>`
     UPDATE customers c SET
       first_seen_at = least(c.first_seen_at, s.seen_first), last_seen_at = greatest(c.last_seen_at, s.seen_last),
@@ -246,7 +233,7 @@ async function writeActivity(tx: Ctx, workspaceId: string, spans: [string, Activ
       AS s(id uuid, seen_first timestamptz, seen_last timestamptz, first text, first_at timestamptz, last text, last_at timestamptz)
     WHERE c.workspace_id = ${workspaceId} AND c.id = s.id
     RETURNING c.id, c.first_seen_at, c.last_seen_at, c.channel, c.channel_at, c.last_channel, c.last_channel_at`.execute(tx.db);
-  return new Map(out.map((r) => [r.id, activityOf(r)]));
+  return new Map(out.map((r) => [r.id, storedActivity(r)]));
 }
 
 interface ActivityRow {
@@ -259,7 +246,8 @@ interface ActivityRow {
   last_channel_at: Date | null;
 }
 
-function activityOf(r: Omit<ActivityRow, 'id'>): Activity {
+/** A customer row's activity columns as Activity. */
+function storedActivity(r: Omit<ActivityRow, 'id'>): Activity {
   return {
     firstSeen: r.first_seen_at.getTime(),
     lastSeen: r.last_seen_at.getTime(),
@@ -277,7 +265,7 @@ async function writeProfiles(tx: Ctx, workspaceId: string, patches: Map<string, 
   const updates = rows.map((row) => {
     const profile = readProfile(tx.secrets, row);
     for (const patch of patches.get(row.id)!) applyPatch(profile, patch);
-    stored.set(row.id, activityOf({ first_seen_at: profile.firstSeenAt, last_seen_at: profile.lastSeenAt, channel: profile.channel, channel_at: profile.channelAt, last_channel: profile.lastChannel, last_channel_at: profile.lastChannelAt }));
+    stored.set(row.id, storedActivity({ first_seen_at: profile.firstSeenAt, last_seen_at: profile.lastSeenAt, channel: profile.channel, channel_at: profile.channelAt, last_channel: profile.lastChannel, last_channel_at: profile.lastChannelAt }));
     return { id: row.id, ...profileColumns(tx.secrets, profile) };
   });
   await sql`

@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { type RawBuilder, sql } from 'kysely';
 import { newId } from '../core/index.js';
-import type { Activity } from '../customers/index.js';
+import { type Activity, activityOf } from '../customers/index.js';
 import type { Ctx } from '../store/index.js';
 import { textColumn } from './columns.js';
 import { type Identifier, identifierCiphertext, lookupValue, storedKey } from './identifiers.js';
@@ -87,7 +87,7 @@ export async function resolveMany(ctx: Ctx, workspaceId: string, sets: readonly 
     for (const p of fresh) {
       if (ownerOf(p.ids, after) !== NONE) continue; // another worker created one of these meanwhile
       const id = newId(tx.clock);
-      customers.push(activityOf(id, p.members.map((i) => sets[i])));
+      customers.push({ id, ...activityOf(p.members.map((i) => sets[i])) });
       for (const s of p.ids) identities.push({ s, customer: id });
       for (const i of p.members) result[i] = id;
     }
@@ -177,20 +177,6 @@ async function owners(tx: Ctx, workspaceId: string, ids: Keyed[]): Promise<Map<s
     found.set(ids[Number(pair.slice(0, space)) - 1].key, pair.slice(space + 1));
   }
   return found;
-}
-
-/** A new customer's seen range and first / last channel, from the sets it is created from. */
-function activityOf(id: string, sets: IdentifierSet[]): CreatedCustomer {
-  const c: CreatedCustomer = { id, firstSeen: Infinity, lastSeen: -Infinity, channel: null, channelAt: null, lastChannel: null, lastChannelAt: null };
-  for (const s of sets) {
-    const at = s.at.getTime();
-    c.firstSeen = Math.min(c.firstSeen, at);
-    c.lastSeen = Math.max(c.lastSeen, at);
-    if (!s.channel) continue;
-    if (c.channelAt === null || at < c.channelAt) [c.channel, c.channelAt] = [s.channel, at];
-    if (c.lastChannelAt === null || at >= c.lastChannelAt) [c.lastChannel, c.lastChannelAt] = [s.channel, at];
-  }
-  return c;
 }
 
 async function insertCustomers(tx: Ctx, workspaceId: string, customers: CreatedCustomer[]): Promise<void> {
