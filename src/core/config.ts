@@ -50,7 +50,7 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Acknowledged events waiting for processing (in memory) at most, before the collection API answers 503. */
   ingestBacklogMax: number;
-  /** messageIds per workspace and generation (two are kept) in the de-duplication window. */
+  /** messageIds per generation (two are kept), all workspaces together, in the de-duplication window. */
   ingestWindowIds: number;
   /** Identifier links and customers' activity remembered per generation (two are kept) by the ingest path. */
   ingestIdentityMemory: number;

@@ -1,5 +1,5 @@
 import type { Ctx, StateStore } from '../store/index.js';
-import type { Identifier } from './identifiers.js';
+import { type Identifier, storedKey } from './identifiers.js';
 
 /**
  * Records, in the caller's transaction, that identifier → customer links pointing at these
@@ -71,7 +71,7 @@ export class IdentityMemory {
     if (!w || ids.length === 0) return null;
     let customer: string | null = null;
     for (const id of ids) {
-      const key = linkKey(id);
+      const key = storedKey(id);
       const link = w.current.get(key) ?? w.previous.get(key);
       if (!link || !this.valid(w, link) || (customer !== null && link.customer !== customer)) return null;
       if (!w.current.has(key)) this.put(w, key, { customer: link.customer, seq: w.seq }); // still valid now
@@ -84,7 +84,7 @@ export class IdentityMemory {
   learn(workspaceId: string, links: readonly { ids: readonly Identifier[]; customer: string }[]): void {
     const w = this.workspaces.get(workspaceId);
     if (!w) return; // never refreshed: nothing is known to be valid
-    for (const { ids, customer } of links) for (const id of ids) this.put(w, linkKey(id), { customer, seq: w.seq });
+    for (const { ids, customer } of links) for (const id of ids) this.put(w, storedKey(id), { customer, seq: w.seq });
   }
 
   /** Reads the identity changes of the workspace since the last call and drops what they invalidate. */
@@ -146,8 +146,4 @@ function rotate(w: WorkspaceLinks): void {
   w.currentFrom = w.seq;
   // A change no newer than every remembered link cannot invalidate any of them.
   for (const [customer, seq] of w.changed) if (seq <= w.previousFrom) w.changed.delete(customer);
-}
-
-function linkKey(id: Identifier): string {
-  return `${id.type}\u0000${id.collection}\u0000${id.value}`;
 }

@@ -1,7 +1,7 @@
 import sjson from 'secure-json-parse';
 import { AppError, type FieldError, type ProblemCode, systemClock } from '../core/index.js';
 import { decodeBody } from './body.js';
-import { acceptBatch, acceptOne, type Intake } from './intake.js';
+import { acceptEvents, type Intake } from './intake.js';
 import type { Envelope } from './normalize.js';
 import type { MessageType } from './schema.js';
 
@@ -52,7 +52,7 @@ export async function acceptRequest(r: RawRequest): Promise<Accepted> {
   const writeKey = typeof field === 'string' && field ? field : null;
   try {
     const env: Envelope = { receivedAt: new Date(r.env.receivedAt), ip: r.env.ip, requestId: r.env.requestId };
-    return { ok: true, intake: r.type ? acceptOne(systemClock, r.type, body, env) : acceptBatch(systemClock, body, env), text, writeKey };
+    return { ok: true, intake: acceptEvents(systemClock, r.type, body, env), text, writeKey };
   } catch (err) {
     return refused('events', err, writeKey);
   }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AppError } from '../core/index.js';
 import type { Ctx } from '../store/index.js';
-import { acceptBatch, acceptOne } from './intake.js';
+import { acceptEvents } from './intake.js';
 import { claimLogDir, type DecodeRecord, IngestLog } from './log.js';
 import type { Envelope, InboxEvent } from './normalize.js';
 import { processedBefore, processEvents } from './process.js';
@@ -168,7 +168,7 @@ function decodeRecord(ctx: Ctx): DecodeRecord {
     const head = JSON.parse(text.slice(0, nl)) as { requestId: string; receivedAt: string; ip: string; type?: MessageType };
     const env = { receivedAt: new Date(head.receivedAt), ip: head.ip, requestId: head.requestId };
     const body: unknown = JSON.parse(text.slice(nl + 1));
-    return { workspaceId, events: (head.type ? acceptOne(ctx.clock, head.type, body, env) : acceptBatch(ctx.clock, body, env)).accepted };
+    return { workspaceId, events: acceptEvents(ctx.clock, head.type, body, env).accepted };
   };
 }
 

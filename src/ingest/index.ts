@@ -1,6 +1,6 @@
 export { type InboxEvent, type OrderFact, normalizeEvent } from './normalize.js';
 export { LIMITS, message, type Message, type MessageType, ingestResponse, type IngestResponse } from './schema.js';
-export { ingestBatch, ingestOne } from './intake.js';
+export { ingestBatch } from './intake.js';
 export { drainInbox, processEvents } from './process.js';
 export { type OrderEvent, writeOrders } from './orders.js';
 export { startIngestWorker, purgeProcessed, DEDUPE_WINDOW_MS } from './worker.js';

@@ -50,6 +50,11 @@ export function acceptOne(clock: Clock, type: MessageType, body: unknown, env: O
   return { accepted: [n.event], rejected: [] };
 }
 
+/** A request's events by its path: one event of the path's type, or a batch (no type). */
+export function acceptEvents(clock: Clock, type: MessageType | undefined, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>): Intake {
+  return type ? acceptOne(clock, type, body, env) : acceptBatch(clock, body, env);
+}
+
 /** `/v1/batch`: stores the accepted events (into the inbox unless another store is given, e.g. the API's log). */
 export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>, store: Store = (ws, events) => storeInInbox(ctx, ws, events)): Promise<IngestResponse> {
   const { accepted, rejected } = acceptBatch(ctx.clock, body, env);
@@ -57,12 +62,6 @@ export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, 
   return { success: true, accepted: accepted.length, duplicates: accepted.length - stored, rejected };
 }
 
-/** `/v1/track`, `/v1/identify`, …: one event, the type given by the path. */
-export async function ingestOne(ctx: Ctx, workspaceId: string, type: MessageType, body: unknown, env: Omit<Envelope, 'sentAt' | 'context'>, store: Store = (ws, events) => storeInInbox(ctx, ws, events)): Promise<IngestResponse> {
-  const { accepted } = acceptOne(ctx.clock, type, body, env);
-  const stored = await store(workspaceId, accepted);
-  return { success: true, accepted: 1, duplicates: 1 - stored, rejected: [] };
-}
 
 /**
  * Stores events durably (sealed: they carry personal data); a messageId the workspace has sent

@@ -1,6 +1,6 @@
 import { DAY_MS, zonedDayStart } from '../core/index.js';
 import { chTime, type EventsStore } from '../store/index.js';
-import { remappedCustomer } from '../identity/index.js';
+import { aliasRoots, remappedCustomer } from '../identity/index.js';
 
 /**
  * Collects ClickHouse query parameters. Every value reaches the server through {name:Type}
@@ -59,7 +59,7 @@ export function resolvedRows(ev: EventsStore, name: string, stored: string, comb
   const cols = Object.keys(combine);
   const merged = `customer_id IN (SELECT alias_id FROM remap) OR customer_id IN (SELECT root FROM remap)`;
   return `remap AS MATERIALIZED (
-      SELECT alias_id, argMax(customer_id, version) AS root FROM ${ev.table('customer_aliases')} WHERE workspace_id = {ws:UUID} GROUP BY alias_id
+      ${aliasRoots(ev)}
     ), ${name}_stored AS MATERIALIZED (${stored}),
     ${name} AS MATERIALIZED (
       SELECT customer_id AS cid, ${cols.join(', ')} FROM ${name}_stored WHERE NOT (${merged})
