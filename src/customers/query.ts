@@ -81,7 +81,7 @@ function searchCondition(ctx: Ctx, workspaceId: string, q: string) {
       .where('identities.value', '=', term)
       .where('identities.type', 'not in', [...PII_IDENTIFIER_TYPES]);
     const tokens = nameSearchTokens(term).map((t) => secrets.blindIndex('name', t));
-    return eb.or([eb('customers.id', 'in', byIdentifier), sql<boolean>`customers.name_tokens @> ${sql.val(tokens)}::text[]`]);
+    return eb.or([eb('customers.id', 'in', byIdentifier), sql<boolean>`customers.name_tokens <> '{}' AND customers.name_tokens @> ${sql.val(tokens)}::text[]`]);
   };
 }
 

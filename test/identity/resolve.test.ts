@@ -155,6 +155,30 @@ describe('resolveMany', () => {
   });
 });
 
+describe("the identity graph's workspace", () => {
+  it('refuses customers and identities of an unknown workspace, keeps rows in theirs, and goes with a deleted workspace', async () => {
+    const doomed = (await seedWorkspace(ctx, 'oneid-doomed')).id;
+    const rules = await loadIdentityRules(ctx.db, doomed);
+    const [customer] = await resolveMany(ctx, doomed, [{ identifiers: [id('user_id', 'doomed-u'), id('phone', '+8613700000001')], at }], rules);
+    expect(customer).toBeTruthy();
+
+    const nowhere = '01900000-0000-7000-8000-00000000dead';
+    await expect(resolveMany(ctx, nowhere, [{ identifiers: [id('user_id', 'nowhere-u')], at }], rules)).rejects.toMatchObject({ code: '23503' });
+    const stray = (t: 'customers' | 'identities') => ctx.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', nowhere).executeTakeFirstOrThrow();
+    expect(Number((await stray('customers')).n) + Number((await stray('identities')).n)).toBe(0);
+    await expect(ctx.db.updateTable('identities').set({ workspace_id: ws }).where('workspace_id', '=', doomed).execute()).rejects.toMatchObject({ code: '23503' });
+    await expect(ctx.db.updateTable('customers').set({ workspace_id: ws }).where('workspace_id', '=', doomed).execute()).rejects.toMatchObject({ code: '23503' });
+    // Other columns still update as before.
+    await ctx.db.updateTable('customers').set({ city: '杭州' }).where('workspace_id', '=', doomed).execute();
+
+    await ctx.db.deleteFrom('workspaces').where('id', '=', doomed).execute();
+    const left = (t: 'customers' | 'identities') => ctx.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', doomed).executeTakeFirstOrThrow();
+    expect(Number((await left('customers')).n)).toBe(0);
+    expect(Number((await left('identities')).n)).toBe(0);
+    expect(await liveCustomers()).toBeGreaterThan(0); // other workspaces keep theirs
+  });
+});
+
 describe('resolveMany in large chunks', () => {
   const person = (prefix: string, i: number) => [id('user_id', `${prefix}-u${i}`), id('phone', `+86136${String(i).padStart(8, '0')}`), id('wechat_unionid', `${prefix}-w${i}`, 'users')];
 
