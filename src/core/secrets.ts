@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { pooledRandom } from './random.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -24,7 +25,7 @@ export function createSecrets(masterKey: Buffer): Secrets {
   const indexKey = derive('siyu/pii/index');
   return {
     encrypt(plain) {
-      const iv = randomBytes(12);
+      const iv = pooledRandom(12); // the cipher and the concat below copy it before the pool moves on
       const cipher = createCipheriv('aes-256-gcm', encKey, iv);
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       return `${VERSION}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;

@@ -8,6 +8,7 @@ import {
   maskName,
   maskPhone,
   nameSearchTokens,
+  newId,
   normalizePhone,
   pickLocale,
   yuanToFen,
@@ -41,6 +42,14 @@ describe('secrets', () => {
     expect(sealed).not.toContain('13800138000');
     expect(secrets.decrypt(sealed)).toBe('+8613800138000');
     expect(secrets.encrypt('x')).not.toBe(secrets.encrypt('x'));
+  });
+
+  it('never reuses an IV, across refills of the random pool', () => {
+    // 1,000 IVs of 12 bytes draw the 4 KiB pool three times over.
+    const ivs = Array.from({ length: 1000 }, () => Buffer.from(secrets.encrypt('+8613800138000').slice(3), 'base64').subarray(0, 12).toString('hex'));
+    expect(new Set(ivs).size).toBe(1000);
+    const ids = Array.from({ length: 1000 }, () => newId());
+    expect(new Set(ids).size).toBe(1000);
   });
 
   it('detects tampering', () => {
