@@ -6,13 +6,11 @@
 // lock or other Siyu work: what storing the graph costs at least.
 //
 //   node --import tsx bench/identity.ts [--customers 1000000] [--chunk 50000] [--postgres]
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { systemActor } from '../src/audit/index.js';
 import { ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, loadConfig } from '../src/core/index.js';
@@ -21,13 +19,13 @@ import { textColumn } from '../src/identity/columns.js';
 import { newId } from '../src/core/index.js';
 import { openStores, type Stores } from '../src/store/index.js';
 import { machine, table } from './machine.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const { values: args } = parseArgs({
   options: { customers: { type: 'string', default: '1000000' }, chunk: { type: 'string', default: '50000' }, postgres: { type: 'boolean', default: false } },
 });
 const N = Number(args.customers);
 const CHUNK = Number(args.chunk);
-const ADMIN_URL = process.env.SIYU_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const person = (i: number): Identifier[] => [
   { type: 'user_id', collection: '', value: `M${10_000_000 + i}` },
@@ -61,16 +59,8 @@ async function serverCpu(stores: Stores): Promise<Map<number, number>> {
 /** A fresh state store (PGlite in a temporary directory, or a new database on the server) with the bench workspace. */
 async function benchStores() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-bench-identity-'));
-  let databaseUrl: string | undefined;
-  if (args.postgres) {
-    const name = `siyu_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-  }
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } as NodeJS.ProcessEnv);
+  const database = args.postgres ? await scratchDatabase() : null;
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(database ? { DATABASE_URL: database.url } : {}) } as NodeJS.ProcessEnv);
   const stores = await openStores(config, { log: createLogger('silent'), command: 'bench identity' });
   const { workspace } = await ensureWorkspace(stores, { slug: 'bench', name: 'bench' }, systemActor);
   const count = async (t: 'customers' | 'identities') =>
@@ -78,12 +68,7 @@ async function benchStores() {
   const close = async () => {
     await stores.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl) {
-      const admin = new pg.Client({ connectionString: ADMIN_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database?.drop();
   };
   return { stores, workspaceId: workspace.id, count, close };
 }

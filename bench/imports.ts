@@ -9,14 +9,12 @@
 //
 //   node --expose-gc --import tsx bench/imports.ts [--rows 100000] [--big 2000000] [--postgres]
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
-import pg from 'pg';
 import { systemActor } from '../src/audit/index.js';
 import { ensureWorkspace } from '../src/auth/index.js';
 import { createLogger, loadConfig } from '../src/core/index.js';
@@ -24,6 +22,7 @@ import { importLocalFile, prepareLocalFile } from '../src/imports/index.js';
 import { drainInbox } from '../src/ingest/index.js';
 import { openStores } from '../src/store/index.js';
 import { machine, table } from './machine.js';
+import { ADMIN_URL, scratchDatabase } from './scratch-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +33,6 @@ const { values: args } = parseArgs({
 });
 const ROWS = Number(args.rows);
 const BIG = Number(args.big);
-const ADMIN_URL = process.env.SIYU_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Writes an order export (Chinese header, yuan, local times) row by row; every 10,000th row is bad. */
 async function writeOrders(file: string, n: number): Promise<{ good: number; netFen: number }> {
@@ -82,15 +80,8 @@ async function main() {
   const expected = await writeOrders(small, ROWS);
   await writeOrders(big, BIG);
 
-  let databaseUrl: string | undefined;
-  if (args.postgres) {
-    const name = `siyu_bench_${randomBytes(4).toString('hex')}`;
-    await adminQuery(`CREATE DATABASE ${name}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-  }
-  const config = loadConfig({ DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } as NodeJS.ProcessEnv);
+  const database = args.postgres ? await scratchDatabase() : null;
+  const config = loadConfig({ DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', ...(database ? { DATABASE_URL: database.url } : {}) } as NodeJS.ProcessEnv);
   const stores = await openStores(config, { log: createLogger('silent'), command: 'bench imports' });
   const ws = (await ensureWorkspace(stores, { slug: 'bench', name: 'bench' }, systemActor)).workspace.id;
   const prepared = await prepareLocalFile(small, { kind: 'orders', encoding: 'utf-8', overrides: {} });
@@ -136,18 +127,8 @@ async function main() {
       ...(copy ? [{ measure: 'peer: PostgreSQL COPY into a plain table', 'rows/s': rate(ROWS, copy), seconds: copy.toFixed(1), 'JS heap held': '' }] : []),
     ]),
   );
-  if (databaseUrl) await adminQuery(`DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`);
+  await database?.drop();
   fs.rmSync(dir, { recursive: true, force: true });
-}
-
-async function adminQuery(q: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(q);
-  } finally {
-    await admin.end();
-  }
 }
 
 /** Seconds for psql to \copy the CSV into an unlogged table on the PostgreSQL server, or null without psql or server. */

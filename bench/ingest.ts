@@ -8,13 +8,11 @@
 //
 //   node --import tsx bench/ingest.ts [--events 200000] [--customers 20000] [--postgres]
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { buildServer } from '../src/api/index.js';
 import { systemActor } from '../src/audit/index.js';
 import { createWriteKey, ensureWorkspace } from '../src/auth/index.js';
@@ -23,6 +21,7 @@ import { startIngestWorker } from '../src/ingest/index.js';
 import { chTime, openStores } from '../src/store/index.js';
 import { message } from './ingest-data.js';
 import { machine, percentile, table } from './machine.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,16 +67,8 @@ async function profile(): Promise<() => Promise<void>> {
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-bench-ingest-'));
-  let databaseUrl: string | undefined;
-  if (args.postgres) {
-    const name = `siyu_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    databaseUrl = `postgres://postgres@127.0.0.1:5432/${name}`;
-  }
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } as NodeJS.ProcessEnv);
+  const database = args.postgres ? await scratchDatabase() : null;
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(database ? { DATABASE_URL: database.url } : {}) } as NodeJS.ProcessEnv);
   const stores = await openStores(config, { log: createLogger('silent'), command: 'bench ingest' });
   const { workspace } = await ensureWorkspace(stores, { slug: 'bench', name: 'bench' }, systemActor);
   const { key } = await createWriteKey(stores, workspace.id, { name: 'bench' }, { actor: systemActor });
@@ -182,12 +173,7 @@ async function main() {
     ]),
   );
   console.log(`\nload average (1 min) at the end: ${os.loadavg()[0].toFixed(2)}`);
-  if (databaseUrl) {
-    const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`);
-    await admin.end();
-  }
+  await database?.drop();
 }
 
 await main();

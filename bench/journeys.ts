@@ -4,13 +4,11 @@
 // ceiling: a raw `SELECT … FOR UPDATE SKIP LOCKED` claim loop on the same store.
 //
 //   node --import tsx bench/journeys.ts [--runs 20000] [--entrants 1000000] [--timers 100000] [--postgres]
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { systemActor } from '../src/audit/index.js';
 import { ensureWorkspace } from '../src/auth/index.js';
 import { type Clock, createLogger, loadConfig, manualClock, newId } from '../src/core/index.js';
@@ -20,6 +18,7 @@ import { runScheduleTrigger } from '../src/journeys/triggers.js';
 import { liveJourneys } from '../src/journeys/enter.js';
 import { chTime, type Ctx, openStores } from '../src/store/index.js';
 import { machine, percentile, table } from './machine.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -175,19 +174,8 @@ async function rawClaims(ctx: Ctx) {
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siyu-bench-journeys-'));
-  let databaseUrl: string | undefined;
-  const adminUrl = process.env.SIYU_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  if (args.postgres) {
-    const name = `siyu_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-  }
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } as NodeJS.ProcessEnv);
+  const database = args.postgres ? await scratchDatabase() : null;
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(database ? { DATABASE_URL: database.url } : {}) } as NodeJS.ProcessEnv);
   const clock = manualClock('2026-06-15T04:00:00Z');
   const stores = await openStores(config, { log: createLogger('silent'), command: 'bench journeys', clock: clock as Clock });
   const ctx = stores as typeof stores & { clock: typeof clock };
@@ -218,12 +206,7 @@ async function main() {
   } finally {
     await stores.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl) {
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database?.drop();
   }
 }
 

@@ -20,6 +20,7 @@ import { type Ctx, migrateEventsStore, migrateStateStore, openEventsStore, openS
 import { compileEnv, compileInto, computeRfmSnapshot, createSegment, DEFAULT_RFM_SETTINGS, hasMerges, matchingSql, Params, refreshSegment, rfmScoresSql, type Rule } from '../src/segments/index.js';
 import { generateIntoEvents, replicateInEvents } from './rfm-data.js';
 import { exportOrdersCsv, pandasRfm, postgresRfm } from './rfm-peers.js';
+import { ADMIN_URL } from './scratch-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +32,7 @@ const { values: args } = parseArgs({
     'skip-peers': { type: 'boolean', default: false },
     copies: { type: 'string', default: '1' },
     'merged-share': { type: 'string', default: '0.05' },
-    postgres: { type: 'string', default: process.env.SIYU_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    postgres: { type: 'string', default: ADMIN_URL },
   },
 });
 const customers = Number(args.customers);
