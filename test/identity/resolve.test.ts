@@ -179,6 +179,38 @@ describe("the identity graph's workspace", () => {
   });
 });
 
+describe("the identity graph's workspace, under concurrency", () => {
+  it.runIf(storeKind === 'postgres')('keeps a workspace from being deleted while a transaction inserts into its graph', async () => {
+    const held = (await seedWorkspace(ctx, 'oneid-held')).id;
+    const rules = await loadIdentityRules(ctx.db, held);
+    const other = await secondPool();
+    try {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let inserted!: () => void;
+      const insertedYet = new Promise<void>((r) => (inserted = r));
+      const writer = inTransaction(ctx, async (tx) => {
+        await resolveMany(tx, held, [{ identifiers: [id('user_id', 'held-u')], at }], rules);
+        inserted();
+        await released;
+      });
+      await insertedYet;
+      const deleting = other.transaction().execute(async (trx) => {
+        await sql`SET LOCAL lock_timeout = '300ms'`.execute(trx);
+        await trx.deleteFrom('workspaces').where('id', '=', held).execute();
+      });
+      await expect(deleting).rejects.toMatchObject({ code: '55P03' }); // lock_not_available: the insert holds it
+      release();
+      await writer;
+      await other.deleteFrom('workspaces').where('id', '=', held).execute();
+      const left = await ctx.db.selectFrom('identities').select('value').where('workspace_id', '=', held).execute();
+      expect(left).toEqual([]);
+    } finally {
+      await other.destroy();
+    }
+  });
+});
+
 describe('resolveMany in large chunks', () => {
   const person = (prefix: string, i: number) => [id('user_id', `${prefix}-u${i}`), id('phone', `+86136${String(i).padStart(8, '0')}`), id('wechat_unionid', `${prefix}-w${i}`, 'users')];
 

@@ -54,13 +54,15 @@ export const stateIngestMigrations: Record<string, Migration> = {
       // customers and identities take the most rows of any state table (an import creates a
       // customer and its ids per person). Their workspace foreign keys checked each row with a
       // key-share lock on the workspace (a third of the insert's CPU at 1,000,000 people); one
-      // check per statement over the inserted rows does the same job. A row's workspace never
+      // check and one lock per statement over the inserted rows do the same job. A row's workspace never
       // changes, and deleting a workspace still deletes its customers and identities.
       // The name-search index skips customers without a name (most of them, as for the phone index).
       // Statement by statement: the function bodies hold semicolons.
       for (const statement of [
         `CREATE FUNCTION workspace_rows_check() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+          -- As the foreign key did: the rows' workspaces cannot be deleted until this transaction ends.
+          PERFORM 1 FROM workspaces w WHERE w.id IN (SELECT i.workspace_id FROM inserted i) FOR KEY SHARE OF w;
           IF EXISTS (SELECT 1 FROM inserted i WHERE NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = i.workspace_id)) THEN
             RAISE EXCEPTION 'insert on table "%" violates foreign key constraint "%_workspace_id_fkey"', TG_TABLE_NAME, TG_TABLE_NAME
               USING ERRCODE = 'foreign_key_violation', DETAIL = 'Key (workspace_id) is not present in table "workspaces".';
