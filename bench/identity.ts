@@ -75,16 +75,16 @@ async function benchStores() {
 
 type Pass = { seconds: number; cpu: number; serverCpu: number; load: number };
 
-/** Times fn, with this process's CPU and the server backends' CPU. */
-async function timed(stores: Stores, fn: () => Promise<void>): Promise<Pass> {
+/** Times fn, with this process's CPU and the server backends' CPU; `value` is what fn returned. */
+async function timed<T>(stores: Stores, fn: () => Promise<T>): Promise<Pass & { value: T }> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const server0 = await serverCpu(stores);
-  await fn();
+  const value = await fn();
   const cpu = process.cpuUsage(cpu0);
   const server = await serverCpu(stores);
   const serverSeconds = [...server].reduce((sum, [pid, s]) => sum + s - (server0.get(pid) ?? 0), 0);
-  return { seconds: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, serverCpu: serverSeconds, load: os.loadavg()[0] };
+  return { seconds: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, serverCpu: serverSeconds, load: os.loadavg()[0], value };
 }
 
 /** The ceiling: each chunk's customers and identities written in one transaction, values sealed before the clock runs. */
@@ -123,23 +123,23 @@ async function main() {
   const rules = await loadIdentityRules(stores.db, workspaceId);
   const at = new Date('2026-01-01T00:00:00Z');
 
-  let settled = 0;
+  /** Resolves everyone once; its value is how many sets resolveMany settled. */
   const pass = () =>
     timed(stores, async () => {
-      settled = 0;
+      let settled = 0;
       for (let i = 0; i < N; i += CHUNK) {
         const sets = Array.from({ length: Math.min(CHUNK, N - i) }, (_, k) => ({ identifiers: person(i + k), at }));
         settled += (await resolveMany(stores, workspaceId, sets, rules)).filter(Boolean).length;
         if (process.stderr.isTTY) process.stderr.write(`\r${i + sets.length} / ${N}`);
       }
+      return settled;
     });
   const first = await pass();
-  const settledFirst = settled;
   const second = await pass();
   const customers = await count('customers');
   const identities = await count('identities');
   await close();
-  if (customers !== N || identities !== 3 * N || settledFirst !== N || settled !== N) throw new Error(`expected ${N} customers and ${3 * N} identities, got ${customers} and ${identities}`);
+  if (customers !== N || identities !== 3 * N || first.value !== N || second.value !== N) throw new Error(`expected ${N} customers and ${3 * N} identities, got ${customers} and ${identities}`);
   const bare = await ceiling();
   console.log(`\n${machine()}`);
   console.log(`state store: ${args.postgres ? 'PostgreSQL server' : 'PGlite (embedded)'}; ${N} people × 3 ids, chunks of ${CHUNK}\n`);

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { pooledRandom } from './random.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pooledRandom } from './random.js';
 
 /**
  * Personal data (phone, name, email, address) is stored encrypted (AES-256-GCM) and searched

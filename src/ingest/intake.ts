@@ -62,7 +62,6 @@ export async function ingestBatch(ctx: Ctx, workspaceId: string, body: unknown, 
   return { success: true, accepted: accepted.length, duplicates: accepted.length - stored, rejected };
 }
 
-
 /**
  * Stores events durably (sealed: they carry personal data); a messageId the workspace has sent
  * before is skipped. Returns how many were new. Concurrent requests are committed together
